@@ -1,0 +1,63 @@
+package org.lkmd.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+
+/**
+ * {@code lkmd VERB ...}: the verb table and the one place where verbs get their streams and
+ * kernel. The kmod-named launchers ({@code modprobe}, {@code insmod}, ...) call the same verbs.
+ */
+@Command(name = "lkmd", mixinStandardHelpOptions = true, version = "lkmd 0.1.0",
+        description = "The loadable-kernel-module daemon and its kmod-compatible tools.",
+        subcommands = {Modprobe.class, Lsmod.class})
+public final class Main implements Runnable {
+    @Mixin
+    GlobalOptions globals;
+
+    private CliContext context;
+
+    CliContext context() {
+        return context;
+    }
+
+    @Override
+    public void run() {
+        context.err().println("lkmd: missing verb; see lkmd --help");
+        throw new CommandLine.ParameterException(new CommandLine(this), "missing verb");
+    }
+
+    public static void main(String[] args) {
+        CliContext ctx = new CliContext(System.out, System.err, Kernels::forRoot);
+        int rc = run(ctx, args);
+        System.out.flush();
+        System.exit(rc);
+    }
+
+    /** Runs one command line with the given context; returns the exit code. */
+    public static int run(CliContext ctx, String... args) {
+        Main main = new Main();
+        main.context = ctx;
+        CommandLine cl = new CommandLine(main);
+        cl.setOut(new PrintWriter(ctx.out(), true));
+        cl.setErr(new PrintWriter(ctx.err(), true));
+        cl.setPosixClusteredShortOptionsAllowed(true);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            String verb = ex.getCommandLine().getCommandName();
+            ctx.err().println(verb + ": " + ex.getMessage());
+            return 1;
+        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            ctx.err().println(commandLine.getCommandName() + ": ERROR: " + ex);
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    static PrintStream nullStream() {
+        return new PrintStream(java.io.OutputStream.nullOutputStream());
+    }
+}
