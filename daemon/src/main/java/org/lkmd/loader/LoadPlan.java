@@ -1,0 +1,18 @@
+package org.lkmd.loader;
+
+import java.util.List;
+
+/**
+ * What loading one module entails: the steps in modprobe's order (dependencies deepest first,
+ * each with its softdeps' pre and post lists around it, then the target), as resolved by the
+ * resolver from modprobe.d and the module index. Modules already live are left out unless the
+ * plan was made ignoring loaded state ({@code --show-depends}).
+ *
+ * @param module the target module's name
+ * @param query  the name or alias the user or kernel asked for
+ */
+public record LoadPlan(String module, String query, List<LoadStep> steps) {
+    public LoadPlan {
+        steps = List.copyOf(steps);
+    }
+}

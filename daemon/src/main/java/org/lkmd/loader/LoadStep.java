@@ -1,0 +1,27 @@
+package org.lkmd.loader;
+
+import java.nio.file.Path;
+
+/**
+ * One step of a {@link LoadPlan}, in the order modprobe takes them. {@code required} is false for
+ * softdep modules, whose failures modprobe ignores.
+ */
+public sealed interface LoadStep {
+
+    /** The module (normalized name) this step is for. */
+    String module();
+
+    boolean required();
+
+    /** Insert the module file with these options ({@code insmod PATH OPTIONS}). */
+    record Insert(String module, Path path, String options, boolean required) implements LoadStep {
+    }
+
+    /** Run the install command instead of inserting ({@code $CMDLINE_OPTS} already substituted). */
+    record Install(String module, String command, boolean required) implements LoadStep {
+    }
+
+    /** Built into the kernel: nothing to load ({@code builtin NAME}). */
+    record Builtin(String module, boolean required) implements LoadStep {
+    }
+}
