@@ -87,7 +87,8 @@ final class TrieWriter {
         ByteBuffer out = ByteBuffer.allocate(total);
         out.putInt(BinIndexReader.MAGIC);
         out.putInt(0x00020001);
-        out.putInt(word(root, BinIndexReader.HEADER_SIZE));
+        // an empty index has no root node at all (offset 0)
+        out.putInt(total == BinIndexReader.HEADER_SIZE ? 0 : word(root, BinIndexReader.HEADER_SIZE));
         write(root, out);
         out.flip();
         return out;
