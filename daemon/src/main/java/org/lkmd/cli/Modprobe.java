@@ -150,7 +150,7 @@ public final class Modprobe extends Verb {
             return 1;
         }
         ResolveContext ctx = resolver.newContext();
-        StepRunner runner = new StepRunner(kernel, force || forceModversion, force || forceVermagic);
+        StepRunner runner = new StepRunner(kernel, force || forceModversion, force || forceVermagic, out(), err());
         int rc = 0;
         if (all) {
             for (String a : args) {

@@ -254,10 +254,7 @@ public final class ResolveContext {
             if (m == mod) {
                 target = steps.size();
             }
-            String opts = options(m);
-            if (m == mod && extraOptions != null && !extraOptions.isEmpty()) {
-                opts = opts.isEmpty() ? extraOptions : opts + " " + extraOptions;
-            }
+            String opts = joinOptions(options(m), m == mod ? extraOptions : null);
             String cmd = installCommand(m);
             if (cmd != null && !m.ignoreCommand) {
                 steps.add(new LoadStep.Install(m.name(), cmd, opts, m.required));
@@ -273,6 +270,15 @@ public final class ResolveContext {
             }
         }
         return new LoadPlan(mod.name(), query, steps, target);
+    }
+
+    /**
+     * libkmod's {@code module_options_concat}: config options are followed by a space whether or
+     * not the caller added options, so {@code --show-depends} prints {@code "x=1 "} as kmod does.
+     */
+    static String joinOptions(String config, String extra) {
+        String x = extra == null ? "" : extra;
+        return config.isEmpty() ? x : config + " " + x;
     }
 
     /** True when modprobe's blacklist rule refuses {@code mod} ({@code -b} extends it to names). */

@@ -7,6 +7,7 @@ import org.lkmd.kernel.KernelException;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -20,9 +21,16 @@ import java.nio.file.NoSuchFileException;
 public final class StepRunner {
     private final Kernel kernel;
     private final int forceFlags;
+    private final PrintStream out;
+    private final PrintStream err;
 
-    public StepRunner(Kernel kernel, boolean forceModversion, boolean forceVermagic) {
+    /**
+     * @param out where an install command's standard output goes (its error output goes to {@code err})
+     */
+    public StepRunner(Kernel kernel, boolean forceModversion, boolean forceVermagic, PrintStream out, PrintStream err) {
         this.kernel = kernel;
+        this.out = out;
+        this.err = err;
         this.forceFlags = (forceModversion ? Kernel.MODULE_INIT_IGNORE_MODVERSIONS : 0)
                 | (forceVermagic ? Kernel.MODULE_INIT_IGNORE_VERMAGIC : 0);
     }
@@ -73,11 +81,18 @@ public final class StepRunner {
 
     private void install(LoadStep.Install s) throws CommandFailedException {
         String cmd = s.shellCommand();
-        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", cmd).inheritIO();
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", cmd)
+                .redirectInput(ProcessBuilder.Redirect.INHERIT);
         pb.environment().put("MODPROBE_MODULE", s.module());
         int rc;
         try {
-            rc = pb.start().waitFor();
+            out.flush();
+            Process p = pb.start();
+            Thread errCopy = new Thread(() -> copy(p.getErrorStream(), err), "install-stderr");
+            errCopy.start();
+            copy(p.getInputStream(), out);
+            rc = p.waitFor();
+            errCopy.join();
         } catch (IOException e) {
             throw new CommandFailedException("Error running install command '" + cmd + "' for module "
                     + s.module() + ": " + e.getMessage());
@@ -89,6 +104,15 @@ public final class StepRunner {
         if (rc != 0) {
             throw new CommandFailedException("Error running install command '" + cmd + "' for module "
                     + s.module() + ": retcode " + rc);
+        }
+    }
+
+    private static void copy(InputStream in, PrintStream to) {
+        try (in) {
+            in.transferTo(to);
+            to.flush();
+        } catch (IOException e) {
+            // the command closed its end early; what it wrote so far was passed on
         }
     }
 }
