@@ -1,0 +1,157 @@
+package org.lkmd.config;
+
+import com.moandjiezana.toml.Toml;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Parses {@code lkmd.toml} (text in, no I/O). Invalid TOML or a value of the wrong type or out
+ * of range makes the whole file unusable (an error naming file and line; the caller keeps what it
+ * had, or exits 2 at start); an unknown table or key is a warning and is ignored.
+ *
+ * <pre>
+ * [coldplug] mode = "trigger" | "scan" | "off"
+ * [events]   workers = 0 (auto), queue_capacity = 8192, timeout = 180 (s)
+ * [netlink]  receive_buffer = 134217728 (bytes)
+ * [loader]   hook_timeout = 30 (s)
+ * [log]      level = "info"
+ * </pre>
+ */
+public final class DaemonConfigParser {
+    /** Largest config file accepted. */
+    public static final int MAX_SIZE = 1 << 20;
+
+    private static final Map<String, Set<String>> KEYS = Map.of(
+            "coldplug", Set.of("mode"),
+            "events", Set.of("workers", "queue_capacity", "timeout"),
+            "netlink", Set.of("receive_buffer"),
+            "loader", Set.of("hook_timeout"),
+            "log", Set.of("level"));
+
+    private DaemonConfigParser() {
+    }
+
+    public static ParseResult<DaemonConfig> parse(String file, String text) {
+        List<Diagnostic> diags = new ArrayList<>();
+        if (text.length() > MAX_SIZE) {
+            diags.add(Diagnostic.error(file, 0, "file larger than " + MAX_SIZE + " bytes"));
+            return ParseResult.failed(diags);
+        }
+        Toml toml;
+        try {
+            toml = new Toml().read(text);
+        } catch (RuntimeException e) {
+            diags.add(Diagnostic.error(file, lineOf(e.getMessage()), "invalid TOML: " + String.valueOf(e.getMessage()).strip()));
+            return ParseResult.failed(diags);
+        }
+        for (Map.Entry<String, Object> table : toml.toMap().entrySet()) {
+            Set<String> known = KEYS.get(table.getKey());
+            if (known == null || !(table.getValue() instanceof Map<?, ?> m)) {
+                diags.add(Diagnostic.warning(file, find(text, null, table.getKey()),
+                        "unknown setting '" + table.getKey() + "', ignored"));
+                continue;
+            }
+            for (Object k : m.keySet()) {
+                if (!known.contains(k.toString())) {
+                    diags.add(Diagnostic.warning(file, find(text, table.getKey(), k.toString()),
+                            "unknown setting '" + table.getKey() + "." + k + "', ignored"));
+                }
+            }
+        }
+        DaemonConfig d = DaemonConfig.defaults();
+        Values v = new Values(file, text, toml, diags);
+        String mode = v.string("coldplug", "mode", d.coldplug().name().toLowerCase(Locale.ROOT));
+        DaemonConfig.ColdplugMode coldplug = d.coldplug();
+        try {
+            coldplug = DaemonConfig.ColdplugMode.valueOf(mode.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            v.error("coldplug", "mode", "must be \"trigger\", \"scan\" or \"off\", not \"" + mode + "\"");
+        }
+        int workers = (int) v.number("events", "workers", d.workers(), 0, 1024);
+        int capacity = (int) v.number("events", "queue_capacity", d.queueCapacity(), 16, 1 << 20);
+        long timeout = v.number("events", "timeout", d.eventTimeout().toSeconds(), 1, 86_400);
+        int rcvbuf = (int) v.number("netlink", "receive_buffer", d.receiveBuffer(), 64 << 10, 1L << 30);
+        long hook = v.number("loader", "hook_timeout", d.hookTimeout().toSeconds(), 1, 3_600);
+        String level = v.string("log", "level", d.logLevel()).toLowerCase(Locale.ROOT);
+        if (!Set.of("error", "warn", "info", "debug", "trace").contains(level)) {
+            v.error("log", "level", "must be error, warn, info, debug or trace, not \"" + level + "\"");
+        }
+        DaemonConfig c = new DaemonConfig(coldplug, workers, capacity, Duration.ofSeconds(timeout), rcvbuf,
+                Duration.ofSeconds(hook), level);
+        return diags.stream().anyMatch(x -> x.severity() == Severity.ERROR)
+                ? ParseResult.failed(diags) : ParseResult.of(c, diags);
+    }
+
+    /** Typed reads with range checks; a bad value is an error at its line. */
+    private record Values(String file, String text, Toml toml, List<Diagnostic> diags) {
+        String string(String table, String key, String dflt) {
+            Object o = raw(table, key);
+            if (o == null) {
+                return dflt;
+            }
+            if (o instanceof String s) {
+                return s;
+            }
+            error(table, key, "must be a string");
+            return dflt;
+        }
+
+        long number(String table, String key, long dflt, long min, long max) {
+            Object o = raw(table, key);
+            if (o == null) {
+                return dflt;
+            }
+            if (!(o instanceof Long l)) {
+                error(table, key, "must be a whole number");
+                return dflt;
+            }
+            if (l < min || l > max) {
+                error(table, key, "must be between " + min + " and " + max + ", not " + l);
+                return dflt;
+            }
+            return l;
+        }
+
+        private Object raw(String table, String key) {
+            Toml t = toml.getTable(table);
+            return t == null ? null : t.toMap().get(key);
+        }
+
+        void error(String table, String key, String message) {
+            diags.add(Diagnostic.error(file, find(text, table, key), table + "." + key + " " + message));
+        }
+    }
+
+    private static int lineOf(String message) {
+        if (message == null) {
+            return 0;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("line (\\d+)").matcher(message);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
+    /** The line where {@code key} is set inside {@code [table]} (or where the table starts); 0 if unknown. */
+    static int find(String text, String table, String key) {
+        String[] lines = text.split("\n", -1);
+        String current = null;
+        for (int i = 0; i < lines.length; i++) {
+            String l = lines[i].strip();
+            if (l.startsWith("[") && l.endsWith("]")) {
+                current = l.substring(1, l.length() - 1).strip();
+                if (table == null && current.equals(key)) {
+                    return i + 1;
+                }
+                continue;
+            }
+            if (table != null && table.equals(current) && l.matches("\"?" + java.util.regex.Pattern.quote(key) + "\"?\\s*=.*")) {
+                return i + 1;
+            }
+        }
+        return 0;
+    }
+}

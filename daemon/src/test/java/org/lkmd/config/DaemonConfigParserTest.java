@@ -1,0 +1,57 @@
+package org.lkmd.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DaemonConfigParserTest {
+
+    @Test
+    void shippedConfigIsTheDefaults() throws IOException {
+        Path shipped = Path.of(System.getProperty("lkmd.repo", ".."), "conf/lkmd.toml");
+        ParseResult<DaemonConfig> r = DaemonConfigParser.parse("lkmd.toml", Files.readString(shipped));
+        assertEquals(java.util.List.of(), r.diagnostics());
+        assertEquals(DaemonConfig.defaults(), r.value().orElseThrow());
+    }
+
+    @Test
+    void valuesAreRead() {
+        DaemonConfig c = DaemonConfigParser.parse("x", "[coldplug]\nmode = \"scan\"\n[events]\nworkers = 3\n"
+                + "timeout = 5\n[loader]\nhook_timeout = 7\n").value().orElseThrow();
+        assertEquals(DaemonConfig.ColdplugMode.SCAN, c.coldplug());
+        assertEquals(3, c.effectiveWorkers());
+        assertEquals(Duration.ofSeconds(5), c.eventTimeout());
+        assertEquals(Duration.ofSeconds(7), c.hookTimeout());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "'[coldplug]\nmode = \"sometimes\"\n'|x:2: coldplug.mode must be \"trigger\", \"scan\" or \"off\", not \"sometimes\"",
+            "'[events]\nworkers = \"four\"\n'|x:2: events.workers must be a whole number",
+            "'[events]\n\nqueue_capacity = 1\n'|x:3: events.queue_capacity must be between 16 and 1048576, not 1",
+            "'[log]\nlevel = \"loud\"\n'|x:2: log.level must be error, warn, info, debug or trace, not \"loud\"",
+            "'[events]\nworkers = = 3\n'|x:2: invalid TOML: Invalid value on line 2: workers = = 3",
+    })
+    void badValuesMakeTheFileUnusableWithFileAndLine(String text, String expected) {
+        ParseResult<DaemonConfig> r = DaemonConfigParser.parse("x", text);
+        assertTrue(r.value().isEmpty());
+        assertEquals(expected, r.diagnostics().get(0).toString());
+    }
+
+    @Test
+    void unknownKeysAreWarningsAndIgnored() {
+        ParseResult<DaemonConfig> r = DaemonConfigParser.parse("x", "[events]\nwokers = 3\n[colplug]\nmode = \"off\"\n");
+        assertEquals(DaemonConfig.defaults(), r.value().orElseThrow());
+        assertEquals(java.util.List.of("x:2: unknown setting 'events.wokers', ignored",
+                "x:3: unknown setting 'colplug', ignored"),
+                r.diagnostics().stream().map(Diagnostic::toString).sorted().toList());
+    }
+}
