@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -331,13 +332,10 @@ public final class NetlinkUeventSource implements UeventSource {
         }
     }
 
-    /** The sender checks, in order of importance; null when the datagram is the kernel's. */
+    /** Reads the sender's port, credentials and truncation flag out of a received msghdr. */
     private static DropReason check(Memory msg, Memory addr, Memory control) {
-        if (addr.getInt(4) != 0) {
-            return DropReason.FORGED_SENDER;
-        }
         long controlLen = msg.getLong(40);
-        Integer uid = null;
+        OptionalInt uid = OptionalInt.empty();
         long off = 0;
         while (off + LibC.CMSGHDR_SIZE <= controlLen) {
             long cmsgLen = control.getLong(off);
@@ -348,31 +346,44 @@ public final class NetlinkUeventSource implements UeventSource {
             int type = control.getInt(off + 12);
             if (level == LibC.SOL_SOCKET && type == LibC.SCM_CREDENTIALS
                     && cmsgLen >= LibC.CMSGHDR_SIZE + LibC.UCRED_SIZE) {
-                uid = control.getInt(off + LibC.CMSGHDR_SIZE + 4);
+                uid = OptionalInt.of(control.getInt(off + LibC.CMSGHDR_SIZE + 4));
             }
             off += (cmsgLen + 7) & ~7L;
         }
-        if (uid == null) {
+        return senderCheck(addr.getInt(4), uid, (msg.getInt(48) & LibC.MSG_TRUNC) != 0);
+    }
+
+    /**
+     * The trust decision, in order of importance: a userspace sender first (whatever else is wrong
+     * with it), then missing or non-root credentials, then truncation. Null when the datagram is the
+     * kernel's and whole.
+     *
+     * @param nlPid the sender's netlink port id ({@code sockaddr_nl.nl_pid})
+     * @param uid the {@code SCM_CREDENTIALS} uid, empty when none came
+     */
+    static DropReason senderCheck(int nlPid, OptionalInt uid, boolean truncated) {
+        if (nlPid != 0) {
+            return DropReason.FORGED_SENDER;
+        }
+        if (uid.isEmpty()) {
             return DropReason.NO_CREDENTIALS;
         }
-        if (uid != 0) {
+        if (uid.getAsInt() != 0) {
             return DropReason.NON_ROOT_CREDENTIALS;
         }
-        if ((msg.getInt(48) & LibC.MSG_TRUNC) != 0) {
-            return DropReason.TRUNCATED;
-        }
-        return null;
+        return truncated ? DropReason.TRUNCATED : null;
     }
 
     private void dropped(DropReason reason, int port, int groups, String detail) {
+        String why = detail.isEmpty() ? reason.toString() : reason + " (" + detail + ")";
         boolean first = drops.get(reason) == 0;
         drops.increment(reason);
         if (first) {
-            log.warn("Dropped uevent datagram from port {} (groups {}): {} {}, ignoring further ones quietly",
-                    Integer.toUnsignedString(port), groups, reason, detail);
+            log.warn("Dropped uevent datagram from port {} (groups {}): {}, ignoring; further {} drops at DEBUG",
+                    Integer.toUnsignedString(port), groups, why, reason);
         } else {
-            log.debug("Dropped uevent datagram from port {} (groups {}): {} {}",
-                    Integer.toUnsignedString(port), groups, reason, detail);
+            log.debug("Dropped uevent datagram from port {} (groups {}): {}",
+                    Integer.toUnsignedString(port), groups, why);
         }
     }
 
