@@ -302,7 +302,8 @@ public final class NetlinkUeventSource implements UeventSource {
                     }
                     if (errno == LibC.ENOBUFS) {
                         long lost = overflows.incrementAndGet();
-                        log.warn("Kernel dropped uevents (ENOBUFS, overflow #{}), resynchronising", lost);
+                        log.warn("Kernel dropped uevents for this socket (ENOBUFS, overflow #{}), signalling a resync",
+                                lost);
                         sink.overflow();
                         continue;
                     }
