@@ -210,7 +210,8 @@ public final class EventQueue implements AutoCloseable {
             }
             if (at < list.size()) {
                 reordered++;
-                log.debug("Event {} arrived after {}, queued in SEQNUM order", seq, list.get(list.size() - 1).event.seqnum());
+                log.debug("Event {} arrived after {}, queued in SEQNUM order", seq,
+                        list.get(list.size() - 1).event.seqnum());
             }
         }
         list.add(at, e);
@@ -260,7 +261,8 @@ public final class EventQueue implements AutoCloseable {
             handler.accept(ev);
         } catch (Throwable t) {
             ok = false;
-            log.warn("Failed to handle event {} {} {}: {}, ignoring", ev.seqnum(), ev.action(), ev.devpath(), t.toString());
+            log.warn("Failed to handle event {} {} {}: {}, ignoring", ev.seqnum(), ev.action(), ev.devpath(),
+                    t.toString());
         } finally {
             MDC.remove("seq");
             MDC.remove("devpath");

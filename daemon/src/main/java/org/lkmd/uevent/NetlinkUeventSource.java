@@ -1,8 +1,17 @@
 package org.lkmd.uevent;
 
+import static org.lkmd.uevent.NetlinkSockets.boundGroups;
+import static org.lkmd.uevent.NetlinkSockets.checkPlatform;
+import static org.lkmd.uevent.NetlinkSockets.closeQuietly;
+import static org.lkmd.uevent.NetlinkSockets.getInt;
+import static org.lkmd.uevent.NetlinkSockets.io;
+import static org.lkmd.uevent.NetlinkSockets.isKobjectUeventSocket;
+import static org.lkmd.uevent.NetlinkSockets.setInt;
+import static org.lkmd.uevent.NetlinkSockets.setReceiveBuffer;
+import static org.lkmd.uevent.NetlinkSockets.sockaddrNl;
+
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import com.sun.jna.ptr.IntByReference;
 import java.io.IOException;
 import java.util.List;
@@ -154,11 +163,13 @@ public final class NetlinkUeventSource implements UeventSource {
             throw io("fcntl(FD_CLOEXEC)", e);
         }
         setInt(fd, LibC.SOL_SOCKET, LibC.SO_PASSCRED, 1, "SO_PASSCRED");
-        if (options.receiveBuffer() > 0 && getInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF) < options.receiveBuffer()) {
+        int granted = getInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF);
+        if (options.receiveBuffer() > 0 && granted < options.receiveBuffer()) {
             setReceiveBuffer(fd, options.receiveBuffer());
         }
         if ((boundGroups(fd) & KERNEL_GROUP) == 0) {
-            setInt(fd, LibC.SOL_NETLINK, LibC.NETLINK_ADD_MEMBERSHIP, KERNEL_GROUP, "NETLINK_ADD_MEMBERSHIP");
+            setInt(fd, LibC.SOL_NETLINK, LibC.NETLINK_ADD_MEMBERSHIP, KERNEL_GROUP,
+                    "NETLINK_ADD_MEMBERSHIP");
         }
         return new NetlinkUeventSource(fd, options);
     }
@@ -177,16 +188,6 @@ public final class NetlinkUeventSource implements UeventSource {
             }
         }
         return Optional.empty();
-    }
-
-    /** True when {@code fd} is an {@code AF_NETLINK}/{@code NETLINK_KOBJECT_UEVENT} socket. */
-    static boolean isKobjectUeventSocket(int fd) {
-        try {
-            return getInt(fd, LibC.SOL_SOCKET, LibC.SO_DOMAIN) == LibC.AF_NETLINK
-                    && getInt(fd, LibC.SOL_SOCKET, LibC.SO_PROTOCOL) == LibC.NETLINK_KOBJECT_UEVENT;
-        } catch (IOException e) {
-            return false; // ENOTSOCK, EBADF: not ours
-        }
     }
 
     /** This socket's netlink port id (where a unicast to it must be addressed). */
@@ -420,82 +421,6 @@ public final class NetlinkUeventSource implements UeventSource {
             closeQuietly(wakeFd);
         } finally {
             runLock.unlock();
-        }
-    }
-
-    // ---- small socket helpers -------------------------------------------------------------------
-
-    static Memory sockaddrNl(int pid, int groups) {
-        Memory addr = new Memory(LibC.SOCKADDR_NL_SIZE);
-        addr.clear();
-        addr.setShort(0, (short) LibC.AF_NETLINK);
-        addr.setInt(4, pid);
-        addr.setInt(8, groups);
-        return addr;
-    }
-
-    private static void setReceiveBuffer(int fd, int bytes) throws IOException {
-        try {
-            setInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, bytes, "SO_RCVBUFFORCE");
-        } catch (IOException e) {
-            // Without CAP_NET_ADMIN: the plain option, capped by net.core.rmem_max.
-            log.debug("Failed to force the receive buffer to {}: {}, trying SO_RCVBUF", bytes, e.getMessage());
-            setInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, bytes, "SO_RCVBUF");
-        }
-    }
-
-    private static int boundGroups(int fd) throws IOException {
-        Memory addr = new Memory(LibC.SOCKADDR_NL_SIZE);
-        addr.clear();
-        IntByReference len = new IntByReference(LibC.SOCKADDR_NL_SIZE);
-        try {
-            LibC.INSTANCE.getsockname(fd, addr, len);
-        } catch (LastErrorException e) {
-            throw io("getsockname", e);
-        }
-        return addr.getInt(8);
-    }
-
-    static void setInt(int fd, int level, int name, int value, String what) throws IOException {
-        Memory v = new Memory(4);
-        v.setInt(0, value);
-        try {
-            LibC.INSTANCE.setsockopt(fd, level, name, v, 4);
-        } catch (LastErrorException e) {
-            throw io("setsockopt(" + what + ")", e);
-        }
-    }
-
-    static int getInt(int fd, int level, int name) throws IOException {
-        Memory v = new Memory(4);
-        v.setInt(0, 0);
-        IntByReference len = new IntByReference(4);
-        try {
-            LibC.INSTANCE.getsockopt(fd, level, name, v, len);
-        } catch (LastErrorException e) {
-            throw io("getsockopt(" + name + ")", e);
-        }
-        return v.getInt(0);
-    }
-
-    private static void closeQuietly(int fd) {
-        try {
-            LibC.INSTANCE.close(fd);
-        } catch (LastErrorException e) {
-            log.debug("Failed to close fd {}: errno {}, ignoring", fd, e.getErrorCode());
-        }
-    }
-
-    private static IOException io(String what, LastErrorException e) {
-        return new IOException(what + ": errno " + e.getErrorCode(), e);
-    }
-
-    private static void checkPlatform() throws IOException {
-        if (Native.POINTER_SIZE != 8 || Native.LONG_SIZE != 8) {
-            throw new IOException("netlink uevent source needs a 64-bit Linux (LP64) runtime");
-        }
-        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
-            throw new IOException("netlink uevent source needs Linux");
         }
     }
 }

@@ -172,7 +172,7 @@ class NetlinkUeventSourceTest {
     @Test
     void socketFromSystemdIsFoundAmongListenFdsAndReceivesEvents() throws Exception {
         int fd = LibC.INSTANCE.socket(LibC.AF_NETLINK, LibC.SOCK_RAW, LibC.NETLINK_KOBJECT_UEVENT);
-        LibC.INSTANCE.bind(fd, NetlinkUeventSource.sockaddrNl(0, 0), LibC.SOCKADDR_NL_SIZE);
+        LibC.INSTANCE.bind(fd, NetlinkSockets.sockaddrNl(0, 0), LibC.SOCKADDR_NL_SIZE);
         long pid = ProcessHandle.current().pid();
         // fds 3..fd are all "passed": only ours is a kobject-uevent socket.
         Map<String, String> env = Map.of("LISTEN_PID", Long.toString(pid), "LISTEN_FDS", Integer.toString(fd - 2));
@@ -214,7 +214,7 @@ class NetlinkUeventSourceTest {
         assertNull(r.failure);
         int fd = src.fd();
         src.close();
-        assertFalse(NetlinkUeventSource.isKobjectUeventSocket(fd), "fd still open after close()");
+        assertFalse(NetlinkSockets.isKobjectUeventSocket(fd), "fd still open after close()");
         src.close(); // idempotent
     }
 }

@@ -82,7 +82,7 @@ final class RealKernel {
         Memory buf = new Memory(bytes.length);
         buf.write(0, bytes, 0, bytes.length);
         try {
-            LibC.INSTANCE.sendto(fd, buf, bytes.length, 0, NetlinkUeventSource.sockaddrNl(portId, groups),
+            LibC.INSTANCE.sendto(fd, buf, bytes.length, 0, NetlinkSockets.sockaddrNl(portId, groups),
                     LibC.SOCKADDR_NL_SIZE);
             return 0;
         } catch (LastErrorException e) {
