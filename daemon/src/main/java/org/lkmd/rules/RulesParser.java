@@ -5,6 +5,7 @@ import org.lkmd.config.ParseResult;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +56,8 @@ public final class RulesParser {
     private final List<Diagnostic> diagnostics = new ArrayList<>();
     private final Map<String, Integer> ignored = new LinkedHashMap<>();
     private final Map<String, RuleSource> ignoredFirst = new LinkedHashMap<>();
+    /** Lines of the current file with an ignored assignment: udev applies them, so lkmd evaluates them (for the trace). */
+    private final Set<RuleSource> hasIgnoredUpdate = new HashSet<>();
 
     /** Parses one text as a whole rule set. */
     public static ParseResult<RuleSet> parse(String file, String text) {
@@ -187,9 +190,6 @@ public final class RulesParser {
         rules.addAll(kept);
         hasIgnoredUpdate.clear();
     }
-
-    /** Lines whose only effect was an ignored assignment: udev applies them, so lkmd evaluates them (for the trace). */
-    private final java.util.Set<RuleSource> hasIgnoredUpdate = new java.util.HashSet<>();
 
     /** Parses one logical line; null when it is dropped. */
     private Rule parseLine(RuleSource src, String line) {
