@@ -7,7 +7,6 @@ import org.lkmd.kernel.ModuleState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,8 +39,7 @@ public final class ModuleLoader {
 
     private final Kernel kernel;
     private final FileInserter inserter;
-    private final Duration hookTimeout;
-    private final String shell;
+    private final HookRunner hooks;
     private final Map<String, CompletableFuture<LoadOutcome.Step>> inFlight = new ConcurrentHashMap<>();
 
     /**
@@ -63,8 +61,7 @@ public final class ModuleLoader {
     public ModuleLoader(Kernel kernel, Duration hookTimeout, String shell) {
         this.kernel = kernel;
         this.inserter = new FileInserter(kernel);
-        this.hookTimeout = hookTimeout;
-        this.shell = shell;
+        this.hooks = new HookRunner(hookTimeout, shell);
     }
 
     public LoadOutcome load(LoadPlan plan) {
@@ -178,49 +175,11 @@ public final class ModuleLoader {
     }
 
     private LoadOutcome.Step install(LoadStep.Install step) {
-        ProcessBuilder pb = new ProcessBuilder(shell, "-c", step.command());
-        pb.environment().put("MODPROBE_MODULE", step.module());
-        pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
-        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-        Process p;
-        try {
-            p = pb.start();
-            p.getOutputStream().close(); // no stdin: a hook must not wait for input
-        } catch (IOException e) {
-            return failure(step, Errno.ENOENT, -1, "Failed to run install command '" + step.command()
-                    + "' for module " + step.module() + ": " + e.getMessage());
-        }
-        try {
-            if (!p.waitFor(hookTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                kill(p);
-                return failure(step, Errno.ETIMEDOUT, -1, "Error running install command '" + step.command()
-                        + "' for module " + step.module() + ": timed out after " + hookTimeout.toSeconds()
-                        + "s, killed");
-            }
-        } catch (InterruptedException e) {
-            kill(p);
-            Thread.currentThread().interrupt();
-            return failure(step, Errno.EINTR, -1, "Error running install command '" + step.command()
-                    + "' for module " + step.module() + ": interrupted, killed");
-        }
-        int rc = p.exitValue();
-        if (rc != 0) {
-            // libkmod turns a hook's non-zero exit into EINVAL
-            return failure(step, Errno.EINVAL, rc, "Error running install command '" + step.command()
-                    + "' for module " + step.module() + ": retcode " + rc);
+        HookRunner.Result r = hooks.run("install", step.module(), step.command());
+        if (!r.ok()) {
+            return failure(step, r.errno(), r.exitStatus(), r.message());
         }
         return new LoadOutcome.Step(step.module(), LoadOutcome.Status.INSTALL_RAN, step.required(), null, 0, null);
-    }
-
-    /** Kills the hook and everything it started (descendants first, so none is reparented and missed). */
-    private static void kill(Process p) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        try {
-            p.waitFor(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private static LoadOutcome.Step ok(LoadStep step, LoadOutcome.Status status) {
