@@ -31,7 +31,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        CliContext ctx = new CliContext(System.out, System.err, Kernels::forRoot);
+        CliContext ctx = new CliContext(System.out, System.err, Kernels::forRoot, System.getenv());
         int rc = run(ctx, args);
         System.out.flush();
         System.exit(rc);
@@ -54,7 +54,7 @@ public final class Main implements Runnable {
             ctx.err().println(commandLine.getCommandName() + ": ERROR: " + ex);
             return 1;
         });
-        return cl.execute(args);
+        return cl.execute(Modprobe.withEnvOptions(args, ctx.env()));
     }
 
     static PrintStream nullStream() {

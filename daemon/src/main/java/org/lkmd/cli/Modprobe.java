@@ -1,13 +1,291 @@
 package org.lkmd.cli;
 
+import org.lkmd.config.Diagnostic;
+import org.lkmd.config.ParseResult;
+import org.lkmd.index.ModuleIndex;
+import org.lkmd.index.ModuleIndexLoader;
+import org.lkmd.kernel.Errno;
+import org.lkmd.kernel.Kernel;
+import org.lkmd.kernel.KernelException;
+import org.lkmd.kernel.ModuleState;
+import org.lkmd.loader.LoadPlan;
+import org.lkmd.loader.LoadStep;
+import org.lkmd.loader.ModuleRef;
+import org.lkmd.loader.ModuleResolver;
+import org.lkmd.loader.ResolveContext;
+import org.lkmd.loader.StepRunner;
+import org.lkmd.modprobe.ModprobeConfig;
+import org.lkmd.modprobe.ModprobeConfigLoader;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-/** {@code modprobe}: being written (resolution core). */
-@Command(name = "modprobe", description = "Add and remove modules from the Linux kernel.")
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code modprobe}: kmod's flags, output lines, messages and exit codes. Resolution is
+ * {@link ResolveContext}'s; this class is the command-line face and the probe loop that decides,
+ * step by step, what is skipped as already loaded, printed, run, and which failures count.
+ */
+@Command(name = "modprobe", description = "Add and remove modules from the Linux kernel.",
+        usageHelpAutoWidth = true)
 public final class Modprobe extends Verb {
+    @Option(names = {"-a", "--all"}, description = "Consider every non-argument to be a module name.")
+    boolean all;
+    @Option(names = {"-r", "--remove"}, description = "Remove modules instead of inserting.")
+    boolean remove;
+    @Option(names = {"--remove-dependencies", "--remove-holders"}, description = "Also remove module holders (with -r).")
+    boolean removeHolders;
+    @Option(names = {"-w", "--wait"}, paramLabel = "MSEC", description = "With -r, wait up to MSEC for the module's refcount to drop.")
+    String waitMsec;
+    @Option(names = {"-R", "--resolve-alias"}, description = "Only look up and print the alias's modules.")
+    boolean resolveAlias;
+    @Option(names = "--first-time", description = "Fail if the module is already inserted or removed.")
+    boolean firstTime;
+    @Option(names = {"-i", "--ignore-install", "--ignore-remove"}, description = "Ignore install and remove commands.")
+    boolean ignoreCommands;
+    @Option(names = {"-b", "--use-blacklist"}, description = "Apply the blacklist to module names too.")
+    boolean useBlacklist;
+    @Option(names = {"-f", "--force"}, description = "Force insertion (--force-modversion and --force-vermagic).")
+    boolean force;
+    @Option(names = "--force-modversion", description = "Ignore the module's symbol versions.")
+    boolean forceModversion;
+    @Option(names = "--force-vermagic", description = "Ignore the module's version magic.")
+    boolean forceVermagic;
+    @Option(names = {"-D", "--show-depends"}, description = "Only print the module's dependencies and exit.")
+    boolean showDepends;
+    @Option(names = {"-c", "--showconfig", "--show-config"}, description = "Print the configuration and exit.")
+    boolean showConfig;
+    @Option(names = {"-n", "--dry-run", "--show"}, description = "Do not load or unload, just print.")
+    boolean dryRun;
+    @Option(names = {"-C", "--config"}, paramLabel = "FILE", description = "Use FILE (file or directory) instead of the default search paths.")
+    List<Path> configs = new ArrayList<>();
+    @Option(names = {"-d", "--dirname"}, paramLabel = "DIR", description = "Use DIR as the root for /lib/modules.")
+    Path dirname;
+    @Option(names = {"-S", "--set-version"}, paramLabel = "VERSION", description = "Use VERSION instead of the running kernel's release.")
+    String setVersion;
+    @Option(names = {"-s", "--syslog"}, description = "Accepted for compatibility; messages go to stderr.")
+    boolean syslog;
+    @Option(names = {"-q", "--quiet"}, description = "Disable messages.")
+    boolean quiet;
+    @Option(names = {"-v", "--verbose"}, description = "Enable more messages.")
+    boolean[] verbose = new boolean[0];
+    @Option(names = {"-V", "--version"}, description = "Show the version.")
+    boolean version;
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+    boolean help;
+    @Parameters(paramLabel = "ARG", description = "Module name or alias, then its options (or more names with -a).")
+    List<String> args = new ArrayList<>();
+
+    private ToolLog log;
+    private boolean show;
+
+    /** kmod prepends the words of {@code $MODPROBE_OPTIONS} to modprobe's own arguments. */
+    static String[] withEnvOptions(String[] args, Map<String, String> env) {
+        String extra = env.get("MODPROBE_OPTIONS");
+        int verb = -1;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("modprobe")) {
+                verb = i;
+                break;
+            }
+            if (!args[i].startsWith("-")) {
+                break;
+            }
+        }
+        if (extra == null || extra.isBlank() || verb < 0) {
+            return args;
+        }
+        List<String> out = new ArrayList<>(List.of(args).subList(0, verb + 1));
+        for (String w : extra.trim().split("\\s+")) {
+            out.add(w);
+        }
+        out.addAll(List.of(args).subList(verb + 1, args.length));
+        return out.toArray(new String[0]);
+    }
+
     @Override
     public Integer call() {
-        err().println("modprobe: not implemented yet");
-        return 1;
+        int verbosity = quiet ? ToolLog.EMERG : ToolLog.WARNING + verbose.length;
+        log = new ToolLog(err(), "modprobe", verbosity);
+        show = showDepends || verbosity > ToolLog.WARNING;
+        if (version) {
+            out().println("lkmd version 0.1.0 (kmod 30 compatible)");
+            return 0;
+        }
+        if (!showConfig && args.isEmpty()) {
+            log.error("missing parameters. See -h.");
+            return 1;
+        }
+        if (waitMsec != null && !waitMsec.matches("(0[xX][0-9a-fA-F]+|[0-9]+)")) {
+            log.error("unexpected wait value '" + waitMsec + "'.");
+            return 1;
+        }
+        Kernel kernel = kernel();
+        String release = setVersion != null ? setVersion : releaseOption() != null ? releaseOption() : kernel.release();
+        Path modulesDir = dirname != null ? dirname.resolve("lib/modules/" + release)
+                : root().modulesDir(release);
+        ParseResult<ModprobeConfig> config = ModprobeConfigLoader.load(root(), modulesDir, configs);
+        config.diagnostics().forEach(d -> log.error(d.toString()));
+        ParseResult<ModuleIndex> index = new ModuleIndexLoader().load(modulesDir);
+        if (!showConfig) {
+            index.diagnostics().forEach(d -> log.error(d.toString()));
+        }
+        ModuleResolver resolver = new ModuleResolver(config.value().orElseGet(ModprobeConfig::empty),
+                index.value().orElse(null), modulesDir);
+        if (showConfig) {
+            return showConfig(resolver, index.value().orElse(null));
+        }
+        if (index.value().isEmpty()) {
+            for (String a : all ? args : args.subList(0, 1)) {
+                log.log(all ? ToolLog.WARNING : ToolLog.CRIT, "Module " + a + " not found in directory " + modulesDir);
+            }
+            return 1;
+        }
+        if (remove) {
+            log.error("-r is not available yet");
+            return 1;
+        }
+        ResolveContext ctx = resolver.newContext();
+        StepRunner runner = new StepRunner(kernel, force || forceModversion, force || forceVermagic);
+        int rc = 0;
+        if (all) {
+            for (String a : args) {
+                if (insmod(ctx, runner, kernel, a, null, ToolLog.WARNING) < 0) {
+                    rc = 1;
+                }
+            }
+        } else {
+            String extra = String.join(" ", args.subList(1, args.size()));
+            rc = insmod(ctx, runner, kernel, args.get(0), extra, ToolLog.CRIT) < 0 ? 1 : 0;
+        }
+        ctx.warnings().forEach(log::error);
+        return rc;
+    }
+
+    private int showConfig(ModuleResolver resolver, ModuleIndex index) {
+        StringBuilder sb = new StringBuilder();
+        resolver.config().dump(sb);
+        sb.append("\n# End of configuration files. Dumping indexes now:\n\n");
+        try {
+            if (index != null) {
+                index.dumpAliases(sb);
+                index.dumpSymbols(sb);
+            }
+        } catch (java.io.IOException e) {
+            log.error("cannot dump index: " + e.getMessage());
+        }
+        out().print(sb);
+        out().flush();
+        return 0;
+    }
+
+    /** tools/modprobe.c insmod(): look the name up, then probe every module it stands for. Returns -errno or 0. */
+    private int insmod(ResolveContext ctx, StepRunner runner, Kernel kernel, String alias, String extra, int notFoundPriority) {
+        List<ModuleRef> list;
+        try {
+            list = ctx.lookup(alias);
+        } catch (ResolveContext.InvalidNameException e) {
+            list = List.of();
+        }
+        if (list.isEmpty()) {
+            log.log(notFoundPriority, "Module " + alias + " not found in directory " + ctx.modulesDir());
+            return -Errno.ENOENT.code();
+        }
+        int err = 0;
+        for (ModuleRef mod : list) {
+            if (resolveAlias) {
+                out().println(mod.name());
+                out().flush();
+                err = 0;
+                continue;
+            }
+            err = probeInsert(ctx, runner, kernel, mod, alias, extra);
+            if (err < 0) {
+                Errno e = Errno.of(-err);
+                String why = switch (e) {
+                    case EEXIST -> "Module already in kernel";
+                    case ENOENT -> "Unknown symbol in module, or unknown parameter (see dmesg)";
+                    default -> e.text();
+                };
+                log.error("could not insert '" + mod.name() + "': " + why);
+            }
+        }
+        return err;
+    }
+
+    /** kmod_module_probe_insert_module with modprobe's flags. */
+    private int probeInsert(ResolveContext ctx, StepRunner runner, Kernel kernel, ModuleRef mod, String query, String extra) {
+        boolean ignoreLoaded = showDepends;
+        boolean simulate = dryRun || showDepends;
+        if (!ignoreLoaded && inKernel(kernel, mod.name(), mod.builtin())) {
+            return firstTime ? -Errno.EEXIST.code() : 0;
+        }
+        if (ctx.blacklisted(mod, useBlacklist)) {
+            return 0;
+        }
+        LoadPlan plan = ctx.plan(mod, query, extra, ignoreCommands,
+                n -> kernel.state(n) == ModuleState.BUILTIN);
+        int err = 0;
+        for (int i = 0; i < plan.steps().size(); i++) {
+            LoadStep step = plan.steps().get(i);
+            if (!ignoreLoaded && inKernel(kernel, step.module(), step instanceof LoadStep.Builtin)) {
+                err = -Errno.EEXIST.code();
+            } else {
+                if (show) {
+                    print(step);
+                }
+                if (!simulate) {
+                    err = run(runner, step);
+                }
+            }
+            if (err == -Errno.EEXIST.code() && plan.isTarget(i) && firstTime) {
+                break;
+            }
+            if (err == -Errno.EEXIST.code() || !step.required()) {
+                err = 0;
+            } else if (err < 0) {
+                break;
+            }
+        }
+        return err;
+    }
+
+    private int run(StepRunner runner, LoadStep step) {
+        try {
+            runner.run(step);
+            return 0;
+        } catch (KernelException e) {
+            return -e.errno().code();
+        } catch (StepRunner.CommandFailedException e) {
+            log.error(e.getMessage());
+            return -Errno.EINVAL.code();
+        }
+    }
+
+    private void print(LoadStep step) {
+        String line = null;
+        if (step instanceof LoadStep.Insert s) {
+            line = "insmod " + s.path() + " " + s.options();
+        } else if (step instanceof LoadStep.Install s) {
+            line = "install " + s.command() + " " + s.options();
+        } else if (step instanceof LoadStep.Builtin s) {
+            line = "builtin " + s.module();
+        }
+        if (line != null) {
+            out().println(line);
+            out().flush();
+        }
+    }
+
+    private static boolean inKernel(Kernel kernel, String name, boolean builtin) {
+        if (builtin) {
+            return true;
+        }
+        ModuleState s = kernel.state(name);
+        return s == ModuleState.LIVE || s == ModuleState.BUILTIN;
     }
 }

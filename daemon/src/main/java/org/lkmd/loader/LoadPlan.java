@@ -8,11 +8,17 @@ import java.util.List;
  * resolver from modprobe.d and the module index. Modules already live are left out unless the
  * plan was made ignoring loaded state ({@code --show-depends}).
  *
- * @param module the target module's name
- * @param query  the name or alias the user or kernel asked for
+ * @param module      the target module's name
+ * @param query       the name or alias the user or kernel asked for
+ * @param targetIndex the index of the target's own step in {@code steps}
  */
-public record LoadPlan(String module, String query, List<LoadStep> steps) {
+public record LoadPlan(String module, String query, List<LoadStep> steps, int targetIndex) {
     public LoadPlan {
         steps = List.copyOf(steps);
+    }
+
+    /** True when step {@code i} is the target itself (not a dependency or softdep). */
+    public boolean isTarget(int i) {
+        return i == targetIndex;
     }
 }

@@ -17,11 +17,21 @@ public sealed interface LoadStep {
     record Insert(String module, Path path, String options, boolean required) implements LoadStep {
     }
 
-    /** Run the install command instead of inserting ({@code $CMDLINE_OPTS} already substituted). */
-    record Install(String module, String command, boolean required) implements LoadStep {
+    /**
+     * Run the install command instead of inserting ({@code install COMMAND OPTIONS}). The command is
+     * as configured; {@link #shellCommand()} is what runs, with {@code $CMDLINE_OPTS} replaced.
+     */
+    record Install(String module, String command, String options, boolean required) implements LoadStep {
+        public String shellCommand() {
+            return command.replace("$CMDLINE_OPTS", options);
+        }
     }
 
     /** Built into the kernel: nothing to load ({@code builtin NAME}). */
     record Builtin(String module, boolean required) implements LoadStep {
+    }
+
+    /** Named by the configuration but with no file in the index: loading it fails (ENOSYS). */
+    record Missing(String module, boolean required) implements LoadStep {
     }
 }
