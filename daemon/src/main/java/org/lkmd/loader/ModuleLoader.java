@@ -71,8 +71,9 @@ public final class ModuleLoader {
     public LoadOutcome load(LoadPlan plan, Options options) {
         List<LoadOutcome.Step> done = new ArrayList<>();
         LoadOutcome.Status targetStatus = null;
-        for (LoadStep step : plan.steps()) {
-            boolean target = step.module().equals(plan.module());
+        for (int i = 0; i < plan.steps().size(); i++) {
+            LoadStep step = plan.steps().get(i);
+            boolean target = plan.isTarget(i);
             LoadOutcome.Step r = singleFlight(step, options, target && options.firstTime());
             done.add(r);
             if (r.failed()) {
@@ -143,6 +144,10 @@ public final class ModuleLoader {
         if (step instanceof LoadStep.Install i) {
             return install(i);
         }
+        if (step instanceof LoadStep.Missing) {
+            // named by the configuration, but no file in the index: libkmod's ENOSYS
+            return failure(step, Errno.ENOSYS, -1, insertMessage(step.module(), Errno.ENOSYS));
+        }
         return ok(step, LoadOutcome.Status.BUILTIN);
     }
 
@@ -175,7 +180,7 @@ public final class ModuleLoader {
     }
 
     private LoadOutcome.Step install(LoadStep.Install step) {
-        HookRunner.Result r = hooks.run("install", step.module(), step.command());
+        HookRunner.Result r = hooks.run("install", step.module(), step.shellCommand());
         if (!r.ok()) {
             return failure(step, r.errno(), r.exitStatus(), r.message());
         }

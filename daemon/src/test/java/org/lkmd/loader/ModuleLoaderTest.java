@@ -36,6 +36,11 @@ class ModuleLoaderTest {
         return root.resolve("lib/modules/6.1.0-test/kernel");
     }
 
+    /** A plan whose last step is the target, as the resolver orders them. */
+    private static LoadPlan plan(String module, String query, List<LoadStep> steps) {
+        return new LoadPlan(module, query, steps, steps.size() - 1);
+    }
+
     private static LoadStep.Insert insert(Path ko, String name) {
         return new LoadStep.Insert(name, ko, "", true);
     }
@@ -46,7 +51,7 @@ class ModuleLoaderTest {
         Path a = Modules.write(mods(), "mod_a");
         Path b = Modules.write(mods(), "mod_b", "mod_a");
         Path c = Modules.write(mods(), "mod_c", "mod_a", "mod_b");
-        LoadOutcome o = new ModuleLoader(k).load(new LoadPlan("mod_c", "mod-c",
+        LoadOutcome o = new ModuleLoader(k).load(plan("mod_c", "mod-c",
                 List.of(insert(a, "mod_a"), insert(b, "mod_b"), insert(c, "mod_c"))));
         assertEquals(LoadOutcome.Status.LOADED, o.status());
         assertEquals(List.of("mod_a", "mod_b", "mod_c"), k.loadOrder());
@@ -57,7 +62,7 @@ class ModuleLoaderTest {
     void eexistFromTheKernelIsSuccess() throws Exception {
         SimulatedKernel k = SimulatedKernel.on(root).failing("mod_a", Errno.EEXIST).build();
         Path a = Modules.write(mods(), "mod_a");
-        LoadOutcome o = new ModuleLoader(k).load(new LoadPlan("mod_a", "mod_a", List.of(insert(a, "mod_a"))));
+        LoadOutcome o = new ModuleLoader(k).load(plan("mod_a", "mod_a", List.of(insert(a, "mod_a"))));
         assertEquals(LoadOutcome.Status.ALREADY_LOADED, o.status());
         assertFalse(o.failed());
     }
@@ -67,7 +72,7 @@ class ModuleLoaderTest {
         SimulatedKernel k = SimulatedKernel.on(root).build();
         Path a = Modules.write(mods(), "mod_a");
         ModuleLoader loader = new ModuleLoader(k);
-        LoadPlan plan = new LoadPlan("mod_a", "mod_a", List.of(insert(a, "mod_a")));
+        LoadPlan plan = plan("mod_a", "mod_a", List.of(insert(a, "mod_a")));
         loader.load(plan);
         LoadOutcome o = loader.load(plan, new ModuleLoader.Options(true, 0, s -> { }));
         assertEquals(LoadOutcome.Status.FAILED, o.status());
@@ -81,7 +86,7 @@ class ModuleLoaderTest {
         Path a = Modules.write(mods(), "mod_a");
         Path b = Modules.write(mods(), "mod_b", "mod_a");
         Path c = Modules.write(mods(), "mod_c", "mod_b");
-        LoadOutcome o = new ModuleLoader(k).load(new LoadPlan("mod_c", "mod_c",
+        LoadOutcome o = new ModuleLoader(k).load(plan("mod_c", "mod_c",
                 List.of(insert(a, "mod_a"), insert(b, "mod_b"), insert(c, "mod_c"))));
         assertEquals(LoadOutcome.Status.FAILED, o.status());
         assertEquals(Errno.ENOENT, o.errno());
@@ -96,7 +101,7 @@ class ModuleLoaderTest {
         SimulatedKernel k = SimulatedKernel.on(root).failing("soft_pre", Errno.ENODEV).build();
         Path pre = Modules.write(mods(), "soft_pre");
         Path a = Modules.write(mods(), "mod_a");
-        LoadOutcome o = new ModuleLoader(k).load(new LoadPlan("mod_a", "mod_a",
+        LoadOutcome o = new ModuleLoader(k).load(plan("mod_a", "mod_a",
                 List.of(new LoadStep.Insert("soft_pre", pre, "", false), insert(a, "mod_a"))));
         assertEquals(LoadOutcome.Status.LOADED, o.status());
         assertTrue(o.steps().get(0).failed());
@@ -108,7 +113,7 @@ class ModuleLoaderTest {
     void optionsArriveAsParameters() throws Exception {
         SimulatedKernel k = SimulatedKernel.on(root).build();
         Path a = Modules.write(mods(), "mod_a");
-        new ModuleLoader(k).load(new LoadPlan("mod_a", "mod_a",
+        new ModuleLoader(k).load(plan("mod_a", "mod_a",
                 List.of(new LoadStep.Insert("mod_a", a, "level=3 name=\"x y\"", true))));
         assertEquals("3\n", Files.readString(root.resolve("sys/module/mod_a/parameters/level")));
         assertEquals("x y\n", Files.readString(root.resolve("sys/module/mod_a/parameters/name")));
@@ -142,8 +147,8 @@ class ModuleLoaderTest {
     void installCommandRunsWithModprobeModuleInsteadOfInsert() throws Exception {
         SimulatedKernel k = SimulatedKernel.on(root).build();
         Path out = root.resolve("hook.out");
-        LoadOutcome o = new ModuleLoader(k).load(new LoadPlan("mod_a", "mod_a",
-                List.of(new LoadStep.Install("mod_a", "echo \"$MODPROBE_MODULE\" > '" + out + "'", true))));
+        LoadOutcome o = new ModuleLoader(k).load(plan("mod_a", "mod_a",
+                List.of(new LoadStep.Install("mod_a", "echo \"$MODPROBE_MODULE\" > '" + out + "'", "", true))));
         assertEquals(LoadOutcome.Status.INSTALL_RAN, o.status());
         assertEquals("mod_a\n", Files.readString(out));
         assertEquals(List.of(), k.loadOrder());
@@ -152,8 +157,8 @@ class ModuleLoaderTest {
     @Test
     void installCommandFailureReportsItsExitStatus() {
         SimulatedKernel k = SimulatedKernel.on(root).build();
-        LoadOutcome o = new ModuleLoader(k).load(new LoadPlan("mod_a", "mod_a",
-                List.of(new LoadStep.Install("mod_a", "exit 3", true))));
+        LoadOutcome o = new ModuleLoader(k).load(plan("mod_a", "mod_a",
+                List.of(new LoadStep.Install("mod_a", "exit 3", "", true))));
         assertEquals(LoadOutcome.Status.FAILED, o.status());
         assertEquals(3, o.steps().get(0).exitStatus());
         assertEquals("Error running install command 'exit 3' for module mod_a: retcode 3", o.message());
@@ -165,8 +170,8 @@ class ModuleLoaderTest {
         Path pid = root.resolve("child.pid");
         ModuleLoader loader = new ModuleLoader(k, Duration.ofMillis(500), "/bin/sh");
         long t0 = System.nanoTime();
-        LoadOutcome o = loader.load(new LoadPlan("mod_a", "mod_a", List.of(new LoadStep.Install("mod_a",
-                "sleep 60 & echo $! > '" + pid + "'; wait", true))));
+        LoadOutcome o = loader.load(plan("mod_a", "mod_a", List.of(new LoadStep.Install("mod_a",
+                "sleep 60 & echo $! > '" + pid + "'; wait", "", true))));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(LoadOutcome.Status.FAILED, o.status());
         assertEquals(Errno.ETIMEDOUT, o.errno());
@@ -196,7 +201,7 @@ class ModuleLoaderTest {
         };
         Path a = Modules.write(mods(), "mod_a");
         ModuleLoader loader = new ModuleLoader(k);
-        LoadPlan plan = new LoadPlan("mod_a", "mod_a", List.of(insert(a, "mod_a")));
+        LoadPlan plan = plan("mod_a", "mod_a", List.of(insert(a, "mod_a")));
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             List<Future<LoadOutcome>> fs = new ArrayList<>();
@@ -237,8 +242,8 @@ class ModuleLoaderTest {
         ModuleLoader loader = new ModuleLoader(k);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            Future<LoadOutcome> fa = pool.submit(() -> loader.load(new LoadPlan("mod_a", "mod_a", List.of(insert(a, "mod_a")))));
-            Future<LoadOutcome> fb = pool.submit(() -> loader.load(new LoadPlan("mod_b", "mod_b", List.of(insert(b, "mod_b")))));
+            Future<LoadOutcome> fa = pool.submit(() -> loader.load(plan("mod_a", "mod_a", List.of(insert(a, "mod_a")))));
+            Future<LoadOutcome> fb = pool.submit(() -> loader.load(plan("mod_b", "mod_b", List.of(insert(b, "mod_b")))));
             assertEquals(LoadOutcome.Status.LOADED, fa.get(10, TimeUnit.SECONDS).status());
             assertEquals(LoadOutcome.Status.LOADED, fb.get(10, TimeUnit.SECONDS).status());
         } finally {
@@ -248,7 +253,7 @@ class ModuleLoaderTest {
 
     @Test
     void emptyPlanMeansAlreadyLoaded() {
-        LoadOutcome o = new ModuleLoader(SimulatedKernel.on(root).build()).load(new LoadPlan("x", "x", List.of()));
+        LoadOutcome o = new ModuleLoader(SimulatedKernel.on(root).build()).load(new LoadPlan("x", "x", List.of(), -1));
         assertEquals(LoadOutcome.Status.ALREADY_LOADED, o.status());
         assertNull(o.message());
     }
