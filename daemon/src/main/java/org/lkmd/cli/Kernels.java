@@ -2,6 +2,7 @@ package org.lkmd.cli;
 
 import org.lkmd.config.Root;
 import org.lkmd.kernel.Kernel;
+import org.lkmd.kernel.LinuxKernel;
 import org.lkmd.kernel.SimulatedKernel;
 
 import java.io.IOException;
@@ -14,8 +15,10 @@ final class Kernels {
 
     static Kernel forRoot(Root root, String release) {
         String rel = release != null ? release : releaseOf(root);
-        // The real kernel edge (LinuxKernel) is wired here once it exists; until then every
-        // root, / included, gets the simulated kernel, which writes under that root.
+        if (root.isSystem()) {
+            return LinuxKernel.open(root, rel);
+        }
+        // any other root is a fake tree: the simulated kernel writes its sysfs and procfs there
         return SimulatedKernel.on(root).release(rel).build();
     }
 

@@ -1,0 +1,44 @@
+package org.lkmd.kernel;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Where JNA unpacks its native library. JNA takes {@code jna.tmpdir}, else {@code java.io.tmpdir};
+ * in early boot {@code /tmp} may be missing or read-only, so when neither property names a
+ * writable directory this picks the runtime directory ({@code $LKMD_RUNTIME_DIR}, else
+ * {@code /run/lkmd}). Must run before the first JNA class is initialised.
+ */
+final class NativeTmpDir {
+    static final String PROPERTY = "jna.tmpdir";
+
+    private NativeTmpDir() {
+    }
+
+    /** Sets {@code jna.tmpdir} if it is unset and the default temp dir is unusable; returns the dir JNA will use. */
+    static synchronized Path ensure() {
+        String configured = System.getProperty(PROPERTY);
+        if (configured != null) {
+            return Path.of(configured);
+        }
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir", "/tmp"));
+        if (writableDir(tmp)) {
+            return tmp;
+        }
+        String env = System.getenv("LKMD_RUNTIME_DIR");
+        Path runtime = Path.of(env != null && !env.isEmpty() ? env : "/run/lkmd");
+        try {
+            Files.createDirectories(runtime);
+        } catch (IOException e) {
+            // leave JNA its default; its own error will name the directory
+            return tmp;
+        }
+        System.setProperty(PROPERTY, runtime.toString());
+        return runtime;
+    }
+
+    private static boolean writableDir(Path p) {
+        return Files.isDirectory(p) && Files.isWritable(p);
+    }
+}

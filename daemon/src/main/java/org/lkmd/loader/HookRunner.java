@@ -1,0 +1,69 @@
+package org.lkmd.loader;
+
+import org.lkmd.kernel.Errno;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs modprobe.d {@code install}/{@code remove} commands as kmod does ({@code /bin/sh -c CMD} with
+ * {@code MODPROBE_MODULE} set, output inherited), bounded by a time limit: a command past it is
+ * killed together with every process it started.
+ */
+final class HookRunner {
+    private final Duration timeout;
+    private final String shell;
+
+    HookRunner(Duration timeout, String shell) {
+        this.timeout = timeout;
+        this.shell = shell;
+    }
+
+    /** How a command ended: errno null and exit 0 on success; kmod's wording in {@code message} otherwise. */
+    record Result(Errno errno, int exitStatus, String message) {
+        boolean ok() {
+            return errno == null;
+        }
+    }
+
+    /** @param kind "install" or "remove", as kmod names the command in its messages */
+    Result run(String kind, String module, String command) {
+        String what = "Error running " + kind + " command '" + command + "' for module " + module + ": ";
+        ProcessBuilder pb = new ProcessBuilder(shell, "-c", command);
+        pb.environment().put("MODPROBE_MODULE", module);
+        pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        Process p;
+        try {
+            p = pb.start();
+            p.getOutputStream().close(); // no stdin: a hook must not wait for input
+        } catch (IOException e) {
+            return new Result(Errno.ENOENT, -1, what + e.getMessage());
+        }
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                kill(p);
+                return new Result(Errno.ETIMEDOUT, -1, what + "timed out after " + timeout.toMillis() + " ms, killed");
+            }
+        } catch (InterruptedException e) {
+            kill(p);
+            Thread.currentThread().interrupt();
+            return new Result(Errno.EINTR, -1, what + "interrupted, killed");
+        }
+        int rc = p.exitValue();
+        // libkmod turns a command's non-zero exit into EINVAL
+        return rc == 0 ? new Result(null, 0, null) : new Result(Errno.EINVAL, rc, what + "retcode " + rc);
+    }
+
+    /** Kills the command and everything it started (descendants first, before they can be reparented). */
+    private static void kill(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        try {
+            p.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

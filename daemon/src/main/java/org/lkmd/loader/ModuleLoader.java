@@ -1,0 +1,197 @@
+package org.lkmd.loader;
+
+import org.lkmd.kernel.Errno;
+import org.lkmd.kernel.Kernel;
+import org.lkmd.kernel.KernelException;
+import org.lkmd.kernel.ModuleState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Runs {@link LoadPlan}s against a {@link Kernel}, with modprobe's semantics: steps in plan order;
+ * an Insert goes through {@link FileInserter}; an Install runs {@code /bin/sh -c CMD} with
+ * {@code MODPROBE_MODULE} set, under a time limit; EEXIST is success (except for the target with
+ * {@code firstTime}); a failed non-required (softdep) step is logged and skipped; a failed required
+ * step ends the plan.
+ *
+ * <p>Threading: any number of threads may call {@link #load} at once, and independent stacks load
+ * in parallel. Work is single-flight per module name: a caller whose step names a module another
+ * caller is already loading waits for that load and shares its result, so no module is inserted
+ * (or its install command run) twice at once. A thread leads at most one step at a time and never
+ * waits while leading, so waiting cannot form a cycle inside one loader. (An install command that
+ * calls back into the same loader for its own module waits for itself until the hook time limit.)
+ */
+public final class ModuleLoader {
+    private static final Logger log = LoggerFactory.getLogger(ModuleLoader.class);
+
+    /** Default limit for an install command, as udev gives a RUN program. */
+    public static final Duration DEFAULT_HOOK_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Kernel kernel;
+    private final FileInserter inserter;
+    private final HookRunner hooks;
+    private final Map<String, CompletableFuture<LoadOutcome.Step>> inFlight = new ConcurrentHashMap<>();
+
+    /**
+     * Per-call choices.
+     *
+     * @param firstTime   EEXIST on the target is an error ({@code --first-time})
+     * @param insertFlags extra {@code MODULE_INIT_IGNORE_*} flags ({@code --force-*})
+     * @param beforeStep  called before each step is run (modprobe {@code -v} prints it); may be a no-op
+     */
+    public record Options(boolean firstTime, int insertFlags, Consumer<LoadStep> beforeStep) {
+        public static final Options DEFAULT = new Options(false, 0, s -> { });
+    }
+
+    public ModuleLoader(Kernel kernel) {
+        this(kernel, DEFAULT_HOOK_TIMEOUT, "/bin/sh");
+    }
+
+    /** @param shell the shell install commands run under ({@code /bin/sh} outside tests) */
+    public ModuleLoader(Kernel kernel, Duration hookTimeout, String shell) {
+        this.kernel = kernel;
+        this.inserter = new FileInserter(kernel);
+        this.hooks = new HookRunner(hookTimeout, shell);
+    }
+
+    public LoadOutcome load(LoadPlan plan) {
+        return load(plan, Options.DEFAULT);
+    }
+
+    public LoadOutcome load(LoadPlan plan, Options options) {
+        List<LoadOutcome.Step> done = new ArrayList<>();
+        LoadOutcome.Status targetStatus = null;
+        for (int i = 0; i < plan.steps().size(); i++) {
+            LoadStep step = plan.steps().get(i);
+            boolean target = plan.isTarget(i);
+            LoadOutcome.Step r = singleFlight(step, options, target && options.firstTime());
+            done.add(r);
+            if (r.failed()) {
+                if (step.required()) {
+                    return new LoadOutcome(plan.module(), LoadOutcome.Status.FAILED, r.errno(), r.message(), done);
+                }
+                log.warn("Failed to load softdep {} of {}: {}, ignoring", step.module(), plan.module(), r.message());
+            }
+            if (target) {
+                targetStatus = r.status();
+            }
+        }
+        // an empty plan (or one without the target) means the resolver found it live already
+        return new LoadOutcome(plan.module(), targetStatus != null ? targetStatus : LoadOutcome.Status.ALREADY_LOADED,
+                null, null, done);
+    }
+
+    private LoadOutcome.Step singleFlight(LoadStep step, Options options, boolean firstTime) {
+        CompletableFuture<LoadOutcome.Step> mine = new CompletableFuture<>();
+        CompletableFuture<LoadOutcome.Step> running = inFlight.putIfAbsent(step.module(), mine);
+        if (running != null) {
+            LoadOutcome.Step shared = join(running);
+            if (firstTime && !shared.failed()) {
+                // someone else put it in first: for --first-time that is "already in kernel"
+                return failure(step, Errno.EEXIST, -1, insertMessage(step.module(), Errno.EEXIST));
+            }
+            return new LoadOutcome.Step(step.module(), shared.status(), step.required(), shared.errno(),
+                    shared.exitStatus(), shared.message());
+        }
+        LoadOutcome.Step r;
+        try {
+            options.beforeStep().accept(step);
+            r = run(step, options, firstTime);
+        } catch (RuntimeException e) {
+            r = failure(step, Errno.EIO, -1, "could not insert '" + step.module() + "': " + e.getMessage());
+            mine.complete(r);
+            inFlight.remove(step.module(), mine);
+            throw e;
+        }
+        mine.complete(r);
+        inFlight.remove(step.module(), mine);
+        return r;
+    }
+
+    private static LoadOutcome.Step join(CompletableFuture<LoadOutcome.Step> f) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return f.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private LoadOutcome.Step run(LoadStep step, Options options, boolean firstTime) {
+        if (step instanceof LoadStep.Insert i) {
+            return insert(i, options, firstTime);
+        }
+        if (step instanceof LoadStep.Install i) {
+            return install(i);
+        }
+        if (step instanceof LoadStep.Missing) {
+            // named by the configuration, but no file in the index: libkmod's ENOSYS
+            return failure(step, Errno.ENOSYS, -1, insertMessage(step.module(), Errno.ENOSYS));
+        }
+        return ok(step, LoadOutcome.Status.BUILTIN);
+    }
+
+    private LoadOutcome.Step insert(LoadStep.Insert step, Options options, boolean firstTime) {
+        // a concurrent load in another process may have finished since the plan was made
+        ModuleState st = kernel.state(step.module());
+        if (!firstTime && (st == ModuleState.LIVE || st == ModuleState.BUILTIN)) {
+            return ok(step, st == ModuleState.LIVE ? LoadOutcome.Status.ALREADY_LOADED : LoadOutcome.Status.BUILTIN);
+        }
+        try {
+            inserter.insert(step.path(), step.options(), options.insertFlags());
+            return ok(step, LoadOutcome.Status.LOADED);
+        } catch (KernelException e) {
+            if (e.errno() == Errno.EEXIST && !firstTime) {
+                return ok(step, LoadOutcome.Status.ALREADY_LOADED);
+            }
+            log.debug("Failed to insert {}: {}", step.module(), e.getMessage());
+            return failure(step, e.errno(), -1, insertMessage(step.module(), e.errno()));
+        }
+    }
+
+    /** modprobe's wording for a failed insert, without the {@code modprobe: ERROR: } prefix. */
+    public static String insertMessage(String module, Errno errno) {
+        String why = switch (errno) {
+            case ENOENT -> "Unknown symbol in module, or unknown parameter (see dmesg)";
+            case EEXIST -> "Module already in kernel";
+            default -> errno.text();
+        };
+        return "could not insert '" + module + "': " + why;
+    }
+
+    private LoadOutcome.Step install(LoadStep.Install step) {
+        HookRunner.Result r = hooks.run("install", step.module(), step.shellCommand());
+        if (!r.ok()) {
+            return failure(step, r.errno(), r.exitStatus(), r.message());
+        }
+        return new LoadOutcome.Step(step.module(), LoadOutcome.Status.INSTALL_RAN, step.required(), null, 0, null);
+    }
+
+    private static LoadOutcome.Step ok(LoadStep step, LoadOutcome.Status status) {
+        return new LoadOutcome.Step(step.module(), status, step.required(), null, -1, null);
+    }
+
+    private static LoadOutcome.Step failure(LoadStep step, Errno errno, int rc, String message) {
+        return new LoadOutcome.Step(step.module(), LoadOutcome.Status.FAILED, step.required(), errno, rc, message);
+    }
+}

@@ -1,0 +1,95 @@
+package org.lkmd.it.guest;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Real loading in a real kernel: builds (or reuses) the guest initramfs, boots it once under QEMU
+ * (TCG) with {@code tests/guest/run-guest}, and asserts that every scenario check passed. Needs
+ * qemu-system-x86_64 and a Debian kernel image, which {@code tests/install-deps} installs; skipped
+ * (with the reason) when they are absent or {@code -Dlkmd.guest.skip=true}. Scenarios:
+ * {@code -Dlkmd.guest.scenarios=10-insmod-stack,20-params} (default all).
+ */
+class GuestScenariosTest {
+    private static final Path REPO = Path.of(System.getProperty("lkmd.repo", "..")).toAbsolutePath().normalize();
+
+    @Test
+    void scenariosPassInAQemuGuest() throws Exception {
+        assumeTrue(!Boolean.getBoolean("lkmd.guest.skip"), "lkmd.guest.skip=true");
+        assumeTrue(onPath("qemu-system-x86_64"), "qemu-system-x86_64 not installed (tests/install-deps installs it)");
+        assumeTrue(hasKernelImage(), "no /boot/vmlinuz-<rel> with /lib/modules/<rel>");
+        Path jar = REPO.resolve("daemon/target/lkmd.jar");
+        assumeTrue(Files.isRegularFile(jar), jar + " not built");
+
+        long timeoutS = Long.getLong("lkmd.guest.timeout", 900);
+        ProcessBuilder pb = new ProcessBuilder(REPO.resolve("tests/guest/run-guest").toString(),
+                System.getProperty("lkmd.guest.scenarios", "all"));
+        pb.environment().put("LKMD_JAR", jar.toString());
+        pb.environment().put("LKMD_GUEST_TIMEOUT", Long.toString(timeoutS));
+        pb.redirectErrorStream(true);
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        GuestRun run = new GuestRun();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                run.accept(line);
+                if (line.contains("LKMD-")) {
+                    System.out.println("guest: " + line.substring(line.indexOf("LKMD-")).strip());
+                }
+            }
+        } finally {
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+        long wallMs = (System.nanoTime() - t0) / 1_000_000;
+        System.out.printf("guest: kernel boot to /init %d ms, scenarios %d ms, guest uptime at end %d ms, "
+                + "wall (image build/reuse + QEMU) %d ms%n", run.bootMs, run.scenariosMs, run.doneUptimeMs, wallMs);
+
+        assertTrue(run.done(), () -> "the guest did not finish its scenarios (crash or time limit); console tail:\n"
+                + tail(run.console.toString(), 60));
+        assertFalse(run.results.isEmpty(), "no scenario reported a result");
+        List<GuestRun.Result> failed = run.results.stream().filter(x -> !x.pass()).toList();
+        assertEquals(List.of(), failed, () -> failed.stream()
+                .map(f -> f.check() + ": " + f.detail()).collect(Collectors.joining("\n")));
+    }
+
+    private static boolean onPath(String exe) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, exe))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean hasKernelImage() throws IOException {
+        Path mods = Path.of("/lib/modules");
+        if (!Files.isDirectory(mods)) {
+            return false;
+        }
+        try (var s = Files.list(mods)) {
+            return s.anyMatch(d -> Files.isRegularFile(Path.of("/boot/vmlinuz-" + d.getFileName())));
+        }
+    }
+
+    private static String tail(String s, int lines) {
+        String[] all = s.split("\n");
+        return String.join("\n", List.of(all).subList(Math.max(0, all.length - lines), all.length));
+    }
+}
