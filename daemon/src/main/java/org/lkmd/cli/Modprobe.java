@@ -6,14 +6,16 @@ import org.lkmd.index.ModuleIndex;
 import org.lkmd.index.ModuleIndexLoader;
 import org.lkmd.kernel.Errno;
 import org.lkmd.kernel.Kernel;
-import org.lkmd.kernel.KernelException;
 import org.lkmd.kernel.ModuleState;
 import org.lkmd.loader.LoadPlan;
 import org.lkmd.loader.LoadStep;
 import org.lkmd.loader.ModuleRef;
 import org.lkmd.loader.ModuleResolver;
 import org.lkmd.loader.ResolveContext;
-import org.lkmd.loader.StepRunner;
+import org.lkmd.loader.HookIo;
+import org.lkmd.loader.LoadOutcome;
+import org.lkmd.loader.ModuleLoader;
+import org.lkmd.loader.ModuleRemover;
 import org.lkmd.modprobe.ModprobeConfig;
 import org.lkmd.modprobe.ModprobeConfigLoader;
 import picocli.CommandLine.Command;
@@ -21,6 +23,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -145,25 +148,37 @@ public final class Modprobe extends Verb {
             }
             return 1;
         }
-        if (remove) {
-            log.error("-r is not available yet");
-            return 1;
-        }
         ResolveContext ctx = resolver.newContext();
-        StepRunner runner = new StepRunner(kernel, force || forceModversion, force || forceVermagic, out(), err());
+        HookIo io = new HookIo(out(), err());
         int rc = 0;
+        if (remove) {
+            ModuleRemover remover = new ModuleRemover(kernel, name -> removalInfo(ctx, name),
+                    ModuleLoader.DEFAULT_HOOK_TIMEOUT, "/bin/sh", io);
+            for (String a : all ? args : args.subList(0, 1)) {
+                if (rmmod(ctx, remover, a) < 0) {
+                    rc = 1;
+                }
+            }
+            return rc;
+        }
+        ModuleLoader loader = new ModuleLoader(kernel, ModuleLoader.DEFAULT_HOOK_TIMEOUT, "/bin/sh", io);
         if (all) {
             for (String a : args) {
-                if (insmod(ctx, runner, kernel, a, null, ToolLog.WARNING) < 0) {
+                if (insmod(ctx, loader, kernel, a, null) < 0) {
                     rc = 1;
                 }
             }
         } else {
             String extra = String.join(" ", args.subList(1, args.size()));
-            rc = insmod(ctx, runner, kernel, args.get(0), extra, ToolLog.CRIT) < 0 ? 1 : 0;
+            rc = insmod(ctx, loader, kernel, args.get(0), extra) < 0 ? 1 : 0;
         }
         ctx.warnings().forEach(log::error);
         return rc;
+    }
+
+    /** "Module X not found..." is FATAL for one module, a WARNING with -a (kmod's log_priority). */
+    private int notFoundPriority() {
+        return all ? ToolLog.WARNING : ToolLog.CRIT;
     }
 
     private int showConfig(ModuleResolver resolver, ModuleIndex index) {
@@ -184,15 +199,10 @@ public final class Modprobe extends Verb {
     }
 
     /** tools/modprobe.c insmod(): look the name up, then probe every module it stands for. Returns -errno or 0. */
-    private int insmod(ResolveContext ctx, StepRunner runner, Kernel kernel, String alias, String extra, int notFoundPriority) {
-        List<ModuleRef> list;
-        try {
-            list = ctx.lookup(alias);
-        } catch (ResolveContext.InvalidNameException e) {
-            list = List.of();
-        }
+    private int insmod(ResolveContext ctx, ModuleLoader loader, Kernel kernel, String alias, String extra) {
+        List<ModuleRef> list = lookup(ctx, alias);
         if (list.isEmpty()) {
-            log.log(notFoundPriority, "Module " + alias + " not found in directory " + ctx.modulesDir());
+            log.log(notFoundPriority(), "Module " + alias + " not found in directory " + ctx.modulesDir());
             return -Errno.ENOENT.code();
         }
         int err = 0;
@@ -203,67 +213,105 @@ public final class Modprobe extends Verb {
                 err = 0;
                 continue;
             }
-            err = probeInsert(ctx, runner, kernel, mod, alias, extra);
-            if (err < 0) {
-                Errno e = Errno.of(-err);
-                String why = switch (e) {
-                    case EEXIST -> "Module already in kernel";
-                    case ENOENT -> "Unknown symbol in module, or unknown parameter (see dmesg)";
-                    default -> e.text();
-                };
-                log.error("could not insert '" + mod.name() + "': " + why);
-            }
+            err = probeInsert(ctx, loader, kernel, mod, alias, extra);
         }
         return err;
     }
 
-    /** kmod_module_probe_insert_module with modprobe's flags. */
-    private int probeInsert(ResolveContext ctx, StepRunner runner, Kernel kernel, ModuleRef mod, String query, String extra) {
+    private static List<ModuleRef> lookup(ResolveContext ctx, String alias) {
+        try {
+            return ctx.lookup(alias);
+        } catch (ResolveContext.InvalidNameException e) {
+            return List.of();
+        }
+    }
+
+    /**
+     * kmod_module_probe_insert_module with modprobe's flags: a module already in the kernel is
+     * done (an error with --first-time), a blacklisted one is skipped quietly when reached through
+     * an alias (or by name with -b); otherwise its plan runs. Returns -errno or 0.
+     */
+    private int probeInsert(ResolveContext ctx, ModuleLoader loader, Kernel kernel, ModuleRef mod, String query,
+                            String extra) {
         boolean ignoreLoaded = showDepends;
-        boolean simulate = dryRun || showDepends;
         if (!ignoreLoaded && inKernel(kernel, mod.name(), mod.builtin())) {
-            return firstTime ? -Errno.EEXIST.code() : 0;
+            if (firstTime) {
+                log.error(ModuleLoader.insertMessage(mod.name(), Errno.EEXIST));
+                return -Errno.EEXIST.code();
+            }
+            return 0;
         }
         if (ctx.blacklisted(mod, useBlacklist)) {
             return 0;
         }
-        LoadPlan plan = ctx.plan(mod, query, extra, ignoreCommands,
-                n -> kernel.state(n) == ModuleState.BUILTIN);
-        int err = 0;
-        for (int i = 0; i < plan.steps().size(); i++) {
-            LoadStep step = plan.steps().get(i);
-            if (!ignoreLoaded && inKernel(kernel, step.module(), step instanceof LoadStep.Builtin)) {
-                err = -Errno.EEXIST.code();
-            } else {
-                if (show) {
-                    print(step);
-                }
-                if (!simulate) {
-                    err = run(runner, step);
-                }
-            }
-            if (err == -Errno.EEXIST.code() && plan.isTarget(i) && firstTime) {
-                break;
-            }
-            if (err == -Errno.EEXIST.code() || !step.required()) {
-                err = 0;
-            } else if (err < 0) {
-                break;
-            }
+        LoadPlan plan = ctx.plan(mod, query, extra, ignoreCommands, n -> kernel.state(n) == ModuleState.BUILTIN);
+        int flags = (force || forceModversion ? Kernel.MODULE_INIT_IGNORE_MODVERSIONS : 0)
+                | (force || forceVermagic ? Kernel.MODULE_INIT_IGNORE_VERMAGIC : 0);
+        LoadOutcome outcome = loader.load(plan, new ModuleLoader.Options(firstTime, flags,
+                show ? this::print : s -> { }, ignoreLoaded, dryRun || showDepends));
+        if (!outcome.failed()) {
+            return 0;
         }
-        return err;
+        int failedAt = outcome.steps().size() - 1;
+        if (plan.steps().get(failedAt) instanceof LoadStep.Install) {
+            // libkmod names the command first, then modprobe reports the insert as failed
+            log.error(outcome.message());
+            log.error(ModuleLoader.insertMessage(mod.name(), outcome.errno()));
+        } else {
+            log.error(ModuleLoader.insertMessage(mod.name(), outcome.errno()));
+        }
+        return -outcome.errno().code();
     }
 
-    private int run(StepRunner runner, LoadStep step) {
-        try {
-            runner.run(step);
-            return 0;
-        } catch (KernelException e) {
-            return -e.errno().code();
-        } catch (StepRunner.CommandFailedException e) {
-            log.error(e.getMessage());
-            return -Errno.EINVAL.code();
+    /** tools/modprobe.c rmmod(): every module the name stands for, until one fails. Returns -errno or 0. */
+    private int rmmod(ResolveContext ctx, ModuleRemover remover, String alias) {
+        List<ModuleRef> list = lookup(ctx, alias);
+        if (list.isEmpty()) {
+            log.log(notFoundPriority(), "Module " + alias + " not found.");
+            return -Errno.ENOENT.code();
         }
+        Duration wait = waitMsec == null ? null : Duration.ofMillis(Long.decode(waitMsec));
+        ModuleRemover.Options o = new ModuleRemover.Options(true, removeHolders, force, firstTime, ignoreCommands,
+                wait == null || wait.isZero() ? null : wait,
+                line -> {
+                    if (show) {
+                        out().println(line);
+                        out().flush();
+                    }
+                }, dryRun);
+        for (ModuleRef mod : list) {
+            if (mod.builtin() && (ignoreCommands || ctx.removeCommand(mod) == null)) {
+                // the index says builtin: kmod refuses before looking at sysfs
+                log.log(notFoundPriority(), "Module " + mod.name() + " is builtin.");
+                return -Errno.ENOENT.code();
+            }
+            ModuleRemover.Outcome r = remover.remove(mod.name(), o);
+            r.warnings().stream().filter(w -> w != null).forEach(log::error);
+            if (!r.ok()) {
+                if (r.message() != null && r.message().startsWith("Error running remove command")) {
+                    // modprobe's own wording; the detail (exit status, time limit) only with -v
+                    log.log(notFoundPriority(), "Error running remove command for " + mod.name());
+                    log.log(ToolLog.INFO, r.message());
+                } else if (r.message() != null) {
+                    log.log(r.message().startsWith("could not remove") ? ToolLog.ERR : notFoundPriority(),
+                            r.message());
+                }
+                return -r.errno().code();
+            }
+        }
+        return 0;
+    }
+
+    /** What the index and modprobe.d say about a module, for removal. */
+    private ModuleRemover.Info removalInfo(ResolveContext ctx, String name) {
+        ModuleRef m = ctx.byName(name);
+        List<String> deps = ctx.dependencies(m).stream().map(ModuleRef::name).toList();
+        // modules.dep lists users first; the remover wants them as the file has them
+        List<String> inFileOrder = new ArrayList<>(deps);
+        java.util.Collections.reverse(inFileOrder);
+        ResolveContext.SoftdepModules soft = ctx.softdeps(m);
+        return new ModuleRemover.Info(inFileOrder, soft.pre().stream().map(ModuleRef::name).toList(),
+                soft.post().stream().map(ModuleRef::name).toList(), ctx.removeCommand(m));
     }
 
     private void print(LoadStep step) {

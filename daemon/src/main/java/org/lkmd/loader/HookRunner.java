@@ -14,10 +14,16 @@ import java.util.concurrent.TimeUnit;
 final class HookRunner {
     private final Duration timeout;
     private final String shell;
+    private final HookIo io;
 
     HookRunner(Duration timeout, String shell) {
+        this(timeout, shell, HookIo.INHERIT);
+    }
+
+    HookRunner(Duration timeout, String shell, HookIo io) {
         this.timeout = timeout;
         this.shell = shell;
+        this.io = io;
     }
 
     /** How a command ended: errno null and exit 0 on success; kmod's wording in {@code message} otherwise. */
@@ -32,17 +38,28 @@ final class HookRunner {
         String what = "Error running " + kind + " command '" + command + "' for module " + module + ": ";
         ProcessBuilder pb = new ProcessBuilder(shell, "-c", command);
         pb.environment().put("MODPROBE_MODULE", module);
-        pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
-        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        if (io.inherits()) {
+            pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
+            pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        }
         Process p;
         try {
+            if (!io.inherits()) {
+                io.out().flush();
+            }
             p = pb.start();
             p.getOutputStream().close(); // no stdin: a hook must not wait for input
         } catch (IOException e) {
             return new Result(Errno.ENOENT, -1, what + e.getMessage());
         }
+        Thread[] pumps = io.inherits() ? new Thread[0] : new Thread[] {
+            pump(p.getInputStream(), io.out(), "hook-stdout"), pump(p.getErrorStream(), io.err(), "hook-stderr")};
         try {
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            for (Thread t : pumps) {
+                t.join(2000); // the output a finished hook wrote lands before what the caller prints next
+            }
+            if (!done) {
                 kill(p);
                 return new Result(Errno.ETIMEDOUT, -1, what + "timed out after " + timeout.toMillis() + " ms, killed");
             }
@@ -54,6 +71,27 @@ final class HookRunner {
         int rc = p.exitValue();
         // libkmod turns a command's non-zero exit into EINVAL
         return rc == 0 ? new Result(null, 0, null) : new Result(Errno.EINVAL, rc, what + "retcode " + rc);
+    }
+
+    /** Copies a hook's output to the caller's stream as it comes (a daemon thread; ends at EOF). */
+    private static Thread pump(java.io.InputStream in, java.io.PrintStream to, String name) {
+        Thread t = new Thread(() -> {
+            try (in) {
+                byte[] buf = new byte[4096];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    synchronized (to) {
+                        to.write(buf, 0, n);
+                        to.flush();
+                    }
+                }
+            } catch (IOException e) {
+                // the hook went away; what it wrote so far was passed on
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     /** Kills the command and everything it started (descendants first, before they can be reparented). */

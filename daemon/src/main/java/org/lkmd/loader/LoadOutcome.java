@@ -32,6 +32,8 @@ public record LoadOutcome(String module, Status status, Errno errno, String mess
         BUILTIN,
         /** An install command ran instead of the insert, and exited 0. */
         INSTALL_RAN,
+        /** A dry run: the step would have been taken. */
+        DRY_RUN,
         FAILED
     }
 

@@ -47,10 +47,18 @@ public final class ModuleLoader {
      *
      * @param firstTime   EEXIST on the target is an error ({@code --first-time})
      * @param insertFlags extra {@code MODULE_INIT_IGNORE_*} flags ({@code --force-*})
-     * @param beforeStep  called before each step is run (modprobe {@code -v} prints it); may be a no-op
+     * @param beforeStep  called before each step is taken (modprobe {@code -v} prints it); not for
+     *                    steps skipped because their module is already in the kernel
+     * @param ignoreLoaded take every step even if its module is live or builtin ({@code --show-depends})
+     * @param dryRun       tell {@code beforeStep}, but neither insert nor run commands
      */
-    public record Options(boolean firstTime, int insertFlags, Consumer<LoadStep> beforeStep) {
-        public static final Options DEFAULT = new Options(false, 0, s -> { });
+    public record Options(boolean firstTime, int insertFlags, Consumer<LoadStep> beforeStep,
+                          boolean ignoreLoaded, boolean dryRun) {
+        public static final Options DEFAULT = new Options(false, 0, s -> { }, false, false);
+
+        public Options(boolean firstTime, int insertFlags, Consumer<LoadStep> beforeStep) {
+            this(firstTime, insertFlags, beforeStep, false, false);
+        }
     }
 
     public ModuleLoader(Kernel kernel) {
@@ -59,9 +67,14 @@ public final class ModuleLoader {
 
     /** @param shell the shell install commands run under ({@code /bin/sh} outside tests) */
     public ModuleLoader(Kernel kernel, Duration hookTimeout, String shell) {
+        this(kernel, hookTimeout, shell, HookIo.INHERIT);
+    }
+
+    /** @param io where install commands write */
+    public ModuleLoader(Kernel kernel, Duration hookTimeout, String shell, HookIo io) {
         this.kernel = kernel;
         this.inserter = new FileInserter(kernel);
-        this.hooks = new HookRunner(hookTimeout, shell);
+        this.hooks = new HookRunner(hookTimeout, shell, io);
     }
 
     public LoadOutcome load(LoadPlan plan) {
@@ -74,7 +87,23 @@ public final class ModuleLoader {
         for (int i = 0; i < plan.steps().size(); i++) {
             LoadStep step = plan.steps().get(i);
             boolean target = plan.isTarget(i);
-            LoadOutcome.Step r = singleFlight(step, options, target && options.firstTime());
+            LoadOutcome.Step r;
+            ModuleState st = options.ignoreLoaded() ? ModuleState.ABSENT
+                    : step instanceof LoadStep.Builtin ? ModuleState.BUILTIN : kernel.state(step.module());
+            if (st == ModuleState.LIVE || st == ModuleState.BUILTIN) {
+                // kmod skips a module already in the kernel without a word; EEXIST for the target
+                // is an error only with --first-time
+                if (target && options.firstTime()) {
+                    r = failure(step, Errno.EEXIST, -1, insertMessage(step.module(), Errno.EEXIST));
+                } else {
+                    r = ok(step, st == ModuleState.LIVE ? LoadOutcome.Status.ALREADY_LOADED : LoadOutcome.Status.BUILTIN);
+                }
+            } else if (options.dryRun()) {
+                options.beforeStep().accept(step);
+                r = ok(step, LoadOutcome.Status.DRY_RUN);
+            } else {
+                r = singleFlight(step, options, target && options.firstTime());
+            }
             done.add(r);
             if (r.failed()) {
                 if (step.required()) {

@@ -53,11 +53,18 @@ public final class ModuleRemover {
      * @param firstTime          {@code --first-time}: not loaded is an error
      * @param ignoreCommands     {@code -i}: no remove commands, no softdeps
      * @param waitFor            {@code --wait MSEC}: how long to retry a busy module; null = no waiting
-     * @param onRemove           told each module name just before its removal ({@code -v} prints it)
+     * @param onRemove           told what is about to happen, as modprobe {@code -v} prints it:
+     *                           {@code rmmod NAME} or {@code remove COMMAND}
+     * @param dryRun             {@code -n}: decide and tell, but neither delete nor run commands
      */
     public record Options(boolean removeDependencies, boolean removeHolders, boolean force, boolean firstTime,
-                          boolean ignoreCommands, Duration waitFor, Consumer<String> onRemove) {
-        public static final Options DEFAULT = new Options(true, false, false, false, false, null, m -> { });
+                          boolean ignoreCommands, Duration waitFor, Consumer<String> onRemove, boolean dryRun) {
+        public static final Options DEFAULT = new Options(true, false, false, false, false, null, m -> { }, false);
+
+        public Options(boolean removeDependencies, boolean removeHolders, boolean force, boolean firstTime,
+                       boolean ignoreCommands, Duration waitFor, Consumer<String> onRemove) {
+            this(removeDependencies, removeHolders, force, firstTime, ignoreCommands, waitFor, onRemove, false);
+        }
     }
 
     /**
@@ -85,9 +92,13 @@ public final class ModuleRemover {
     }
 
     public ModuleRemover(Kernel kernel, Lookup lookup, Duration hookTimeout, String shell) {
+        this(kernel, lookup, hookTimeout, shell, HookIo.INHERIT);
+    }
+
+    public ModuleRemover(Kernel kernel, Lookup lookup, Duration hookTimeout, String shell, HookIo io) {
         this.kernel = kernel;
         this.lookup = lookup;
-        this.hooks = new HookRunner(hookTimeout, shell);
+        this.hooks = new HookRunner(hookTimeout, shell, io);
     }
 
     public Outcome remove(String module, Options options) {
@@ -164,7 +175,11 @@ public final class ModuleRemover {
         }
 
         Failure command(String name, String cmd) {
-            o.onRemove().accept(name);
+            cmd = cmd.replace("$CMDLINE_OPTS", "");
+            o.onRemove().accept("remove " + cmd);
+            if (o.dryRun()) {
+                return null;
+            }
             HookRunner.Result r = hooks.run("remove", name, cmd);
             return r.ok() ? null : new Failure(r.errno(), r.message());
         }
@@ -180,7 +195,10 @@ public final class ModuleRemover {
                 backoff = sleep(backoff, deadline);
             }
             int flags = Kernel.O_NONBLOCK | (o.force() ? Kernel.O_TRUNC : 0);
-            o.onRemove().accept(name);
+            o.onRemove().accept("rmmod " + name);
+            if (o.dryRun()) {
+                return null;
+            }
             while (true) {
                 try {
                     kernel.deleteModule(name, flags);

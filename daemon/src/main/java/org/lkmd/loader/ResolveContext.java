@@ -156,6 +156,11 @@ public final class ResolveContext {
         return m.installCommand;
     }
 
+    /** The remove command that applies: the first {@code remove} line whose glob matches the name. */
+    public String removeCommand(ModuleRef m) {
+        return config.remove(m.name()).map(ConfigEntry.Remove::command).orElse(null);
+    }
+
     /** Options from config (by name and by the alias it was reached through) and the kernel command line. */
     public String options(ModuleRef m) {
         return config.options(m.name(), m.alias());

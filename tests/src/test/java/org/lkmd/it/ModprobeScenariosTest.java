@@ -113,6 +113,11 @@ class ModprobeScenariosTest {
                                 "sub/a.conf", "options crc16 shadowed=1\n", "c.alias", "options crc16 c=1\n",
                                 ".hidden.conf", "options crc16 hidden=1\n", "d.txt", "options crc16 txt=1\n"),
                         null, List.of(List.of("--show-depends", "crc16"))),
+                s("-r of modules that are not loaded, builtin or unknown", "",
+                        "-r crc16", "-r --first-time crc16", "-r 8250", "-r nonexist", "-r -a nonexist crc16",
+                        "-r -n -v crc16"),
+                s("remove hook runs instead of the removal", "remove crc16 /bin/echo removing $MODPROBE_MODULE\n"
+                        + "remove mbcache /bin/false\n", "-r crc16", "-r -v crc16", "-r mbcache", "-r -i crc16"),
                 s("modprobe -c dumps config and indexes",
                         "alias my-thing snd-hda-intel\noptions snd-hda-intel model=foo \\\n   index=1\n"
                                 + "softdep snd_hda_intel pre: mbcache\ninstall dummy /bin/echo hi $CMDLINE_OPTS\n"
