@@ -13,7 +13,7 @@ import java.io.PrintWriter;
  */
 @Command(name = "lkmd", mixinStandardHelpOptions = true, version = "lkmd 0.1.0",
         description = "The loadable-kernel-module daemon and its kmod-compatible tools.",
-        subcommands = {Modprobe.class, Lsmod.class})
+        subcommands = {Modprobe.class, Lsmod.class, Depmod.class, Modinfo.class})
 public final class Main implements Runnable {
     @Mixin
     GlobalOptions globals;
