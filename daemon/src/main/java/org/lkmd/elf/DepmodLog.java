@@ -15,10 +15,35 @@ public final class DepmodLog {
 
     private final PrintStream err;
     private final int verbosity;
+    private final java.io.ByteArrayOutputStream held;
 
     public DepmodLog(PrintStream err, int extraVerbosity) {
         this.err = err;
         this.verbosity = WARNING + extraVerbosity;
+        this.held = null;
+    }
+
+    private DepmodLog(java.io.ByteArrayOutputStream held, int verbosity) {
+        this.err = new PrintStream(held, true, java.nio.charset.StandardCharsets.ISO_8859_1);
+        this.verbosity = verbosity;
+        this.held = held;
+    }
+
+    /** A log with the same verbosity whose messages are held until {@link #flushTo} (for work done in parallel). */
+    public DepmodLog buffered() {
+        return new DepmodLog(new java.io.ByteArrayOutputStream(), verbosity);
+    }
+
+    /** Prints what a {@link #buffered()} log held, in order. */
+    public void flushTo(DepmodLog target) {
+        err.flush();
+        if (held != null) {
+            synchronized (target.err) {
+                target.err.print(held.toString());
+                target.err.flush();
+            }
+            held.reset();
+        }
     }
 
     /** True when {@code -v} was given (depmod then also prints what it does on stdout). */

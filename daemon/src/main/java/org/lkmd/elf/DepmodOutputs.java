@@ -45,28 +45,52 @@ final class DepmodOutputs {
      *
      * @param binaries false for {@code -n}: the {@code .bin} files are left out
      */
-    Map<String, byte[]> build(boolean binaries) {
+    Map<String, byte[]> build(boolean binaries) throws InterruptedException {
         Map<String, String> depLines = depLines();
-        Map<String, byte[]> out = new LinkedHashMap<>();
-        out.put("modules.dep", latin1(String.join("", depLines.values())));
-        if (binaries) {
-            out.put("modules.dep.bin", depBin(depLines));
-        }
-        out.put("modules.alias", aliases());
-        if (binaries) {
-            out.put("modules.alias.bin", aliasBin());
-        }
-        out.put("modules.softdep", softdeps());
-        List<String> symbolOrder = KmodHash.iterationOrder(graph.ownedSymbols().keySet(), 2048);
         Map<String, DepmodModule> owned = graph.ownedSymbols();
-        out.put("modules.symbols", symbols(symbolOrder, owned));
+        List<String> symbolOrder = KmodHash.iterationOrder(owned.keySet(), 2048);
+        Map<String, java.util.function.Function<DepmodLog, byte[]>> jobs = new LinkedHashMap<>();
+        jobs.put("modules.dep", l -> latin1(String.join("", depLines.values())));
         if (binaries) {
-            out.put("modules.symbols.bin", symbolsBin(symbolOrder, owned));
-            out.put("modules.builtin.bin", builtinBin());
-            out.put("modules.builtin.alias.bin", builtinAliasBin());
+            jobs.put("modules.dep.bin", l -> depBin(depLines, l));
         }
-        out.put("modules.devname", devname());
-        return out;
+        jobs.put("modules.alias", l -> aliases());
+        if (binaries) {
+            jobs.put("modules.alias.bin", this::aliasBin);
+        }
+        jobs.put("modules.softdep", l -> softdeps());
+        jobs.put("modules.symbols", l -> symbols(symbolOrder, owned));
+        if (binaries) {
+            jobs.put("modules.symbols.bin", l -> symbolsBin(symbolOrder, owned, l));
+            jobs.put("modules.builtin.bin", this::builtinBin);
+            jobs.put("modules.builtin.alias.bin", this::builtinAliasBin);
+        }
+        jobs.put("modules.devname", l -> devname());
+        // The files are independent: build them on all cores, then report their messages in
+        // kmod's file order so stderr stays deterministic.
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                Runtime.getRuntime().availableProcessors());
+        try {
+            Map<String, java.util.concurrent.Future<byte[]>> futures = new LinkedHashMap<>();
+            Map<String, DepmodLog> logs = new LinkedHashMap<>();
+            for (var job : jobs.entrySet()) {
+                DepmodLog l = log.buffered();
+                logs.put(job.getKey(), l);
+                futures.put(job.getKey(), pool.submit(() -> job.getValue().apply(l)));
+            }
+            Map<String, byte[]> out = new LinkedHashMap<>();
+            for (var f : futures.entrySet()) {
+                try {
+                    out.put(f.getKey(), f.getValue().get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException("Failed to build " + f.getKey() + ": " + e.getCause(), e.getCause());
+                }
+                logs.get(f.getKey()).flushTo(log);
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private static byte[] latin1(String s) {
@@ -86,7 +110,7 @@ final class DepmodOutputs {
         return lines;
     }
 
-    private byte[] depBin(Map<String, String> depLines) {
+    private byte[] depBin(Map<String, String> depLines, DepmodLog log) {
         BinIndexWriter w = new BinIndexWriter();
         for (DepmodModule m : modules) {
             String line = depLines.get(m.name);
@@ -108,7 +132,7 @@ final class DepmodOutputs {
         return latin1(sb.toString());
     }
 
-    private byte[] aliasBin() {
+    private byte[] aliasBin(DepmodLog log) {
         BinIndexWriter w = new BinIndexWriter();
         for (DepmodModule m : modules) {
             for (String a : m.infoValues("alias")) {
@@ -143,7 +167,7 @@ final class DepmodOutputs {
         return latin1(sb.toString());
     }
 
-    private byte[] symbolsBin(List<String> order, Map<String, DepmodModule> owned) {
+    private byte[] symbolsBin(List<String> order, Map<String, DepmodModule> owned, DepmodLog log) {
         BinIndexWriter w = new BinIndexWriter();
         for (String s : order) {
             DepmodModule o = owned.get(s);
@@ -154,7 +178,7 @@ final class DepmodOutputs {
         return w.toBytes();
     }
 
-    private byte[] readOrWarn(String name) {
+    private byte[] readOrWarn(String name, DepmodLog log) {
         try {
             return Files.readAllBytes(moduleDir.resolve(name));
         } catch (NoSuchFileException e) {
@@ -165,8 +189,8 @@ final class DepmodOutputs {
         return null;
     }
 
-    private byte[] builtinBin() {
-        byte[] data = readOrWarn("modules.builtin");
+    private byte[] builtinBin(DepmodLog log) {
+        byte[] data = readOrWarn("modules.builtin", log);
         if (data == null) {
             return new byte[0];
         }
@@ -186,8 +210,8 @@ final class DepmodOutputs {
         return w.toBytes();
     }
 
-    private byte[] builtinAliasBin() {
-        byte[] data = readOrWarn("modules.builtin.modinfo");
+    private byte[] builtinAliasBin(DepmodLog log) {
+        byte[] data = readOrWarn("modules.builtin.modinfo", log);
         if (data == null) {
             return new byte[0];
         }

@@ -2,7 +2,6 @@ package org.lkmd.elf;
 
 import net.fornwall.jelf.ElfException;
 import net.fornwall.jelf.ElfFile;
-import net.fornwall.jelf.ElfSectionHeader;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -90,21 +89,31 @@ public final class KoFile {
         if ((elf.e_shstrndx & 0xffff) >= shnum) {
             throw new KoFileException(KoFileException.EINVAL, "section name table index out of range");
         }
+        // Section headers are decoded here rather than with jelf's getSection(), which eagerly
+        // parses whole relocation and symbol sections: depmod would pay for that 4,000 times.
         List<Section> list = new ArrayList<>(shnum);
-        try {
-            ElfSectionHeader strs = elf.getSection(elf.e_shstrndx & 0xffff).header;
-            if (strs.sh_offset < 0 || strs.sh_offset + strs.sh_size > size) {
-                throw new KoFileException(KoFileException.EINVAL, "section name table beyond end of file");
-            }
-            for (int i = 0; i < shnum; i++) {
-                ElfSectionHeader h = elf.getSection(i).header;
-                String name = i == 0 ? "" : cString((int) strs.sh_offset, h.sh_name, (int) strs.sh_size);
-                list.add(new Section(name, h.sh_type, h.sh_offset, h.sh_size));
-            }
-        } catch (ElfException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw new KoFileException(KoFileException.EINVAL, "bad section table: " + e.getMessage());
+        int shstrndx = elf.e_shstrndx & 0xffff;
+        long strOff = shField(shoff, shstrndx, 0x18, 0x10);
+        long strSize = shField(shoff, shstrndx, 0x20, 0x14);
+        if (strOff < 0 || strSize < 0 || strOff + strSize > size) {
+            throw new KoFileException(KoFileException.EINVAL, "section name table beyond end of file");
+        }
+        for (int i = 0; i < shnum; i++) {
+            long base = shoff + (long) i * shentsize;
+            long nameOff = Integer.toUnsignedLong(image.getInt((int) base));
+            int type = image.getInt((int) base + 4);
+            String name = i == 0 ? "" : cString((int) strOff, nameOff, (int) strSize);
+            list.add(new Section(name, type, shField(shoff, i, 0x18, 0x10), shField(shoff, i, 0x20, 0x14)));
         }
         sections = list;
+    }
+
+    /** One address-sized field of section header {@code i} (offset of the field for 64-bit and 32-bit ELF). */
+    private long shField(long shoff, int i, int off64, int off32) {
+        if (is64) {
+            return image.getLong((int) (shoff + (long) i * 64 + off64));
+        }
+        return Integer.toUnsignedLong(image.getInt((int) (shoff + (long) i * 40 + off32)));
     }
 
     /** Parses an image already in memory (decompressed). {@code path} only names it in messages. */

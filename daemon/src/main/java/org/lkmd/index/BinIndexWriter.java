@@ -1,7 +1,5 @@
 package org.lkmd.index;
 
-import java.io.ByteArrayOutputStream;
-
 /**
  * Builds one of kmod's {@code .bin} index files ({@code modules.dep.bin}, {@code modules.alias.bin},
  * ...) byte for byte as kmod 30's depmod writes it.
@@ -209,16 +207,42 @@ public final class BinIndexWriter {
         return offset;
     }
 
-    private static final class Out extends ByteArrayOutputStream {
-        Out() {
-            super(1 << 16);
+    /** An unsynchronized growable byte buffer (ByteArrayOutputStream locks on every byte). */
+    private static final class Out {
+        private byte[] buf = new byte[1 << 16];
+        private int size;
+
+        int size() {
+            return size;
+        }
+
+        private void ensure(int extra) {
+            if (size + extra > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, size + extra));
+            }
+        }
+
+        void write(int b) {
+            ensure(1);
+            buf[size++] = (byte) b;
+        }
+
+        void write(byte[] b, int off, int len) {
+            ensure(len);
+            System.arraycopy(b, off, buf, size, len);
+            size += len;
         }
 
         void word(int w) {
-            write(w >>> 24);
-            write(w >>> 16);
-            write(w >>> 8);
-            write(w);
+            ensure(4);
+            buf[size++] = (byte) (w >>> 24);
+            buf[size++] = (byte) (w >>> 16);
+            buf[size++] = (byte) (w >>> 8);
+            buf[size++] = (byte) w;
+        }
+
+        byte[] toByteArray() {
+            return java.util.Arrays.copyOf(buf, size);
         }
     }
 }
