@@ -210,6 +210,15 @@ public final class KoFile {
         }
     }
 
+    private boolean inRange(Section s) {
+        try {
+            checkRange(s);
+            return true;
+        } catch (KoFileException e) {
+            return false;
+        }
+    }
+
     private byte[] bytes(Section s) {
         byte[] b = new byte[(int) s.size];
         image.get((int) s.offset, b);
@@ -231,9 +240,8 @@ public final class KoFile {
         List<String> crcs = new ArrayList<>();
         Section strtab = find(".strtab");
         Section symtab = find(".symtab");
-        if (strtab != null && symtab != null) {
-            checkRange(strtab);
-            checkRange(symtab);
+        // as libkmod: an unusable .symtab/.strtab just means falling back to __ksymtab_strings
+        if (strtab != null && symtab != null && inRange(strtab) && inRange(symtab)) {
             int entSize = is64 ? 24 : 16;
             int count = (int) (symtab.size / entSize);
             boolean usable = true;
