@@ -1,6 +1,5 @@
 package org.lkmd.cli;
 
-import org.lkmd.config.Root;
 import org.lkmd.elf.KoFile;
 import org.lkmd.elf.KoFileException;
 import org.lkmd.elf.ModInfo;
@@ -72,15 +71,21 @@ public final class Modinfo extends Verb {
             return 1;
         }
         String release = kernel != null ? kernel : releaseOption() != null ? releaseOption() : Kernels.releaseOf(root());
-        Path base = basedir != null ? basedir.toAbsolutePath() : root().dir();
-        Path moduleDir = Root.of(base).modulesDir(release);
+        // kmod builds "BASEDIR/lib/modules/REL" as a string and prints paths under it verbatim ("-b /" gives "//lib/...")
+        String baseText = basedir != null
+                ? (basedir.toString().startsWith("/") ? basedir.toString() : System.getProperty("user.dir") + "/" + basedir)
+                : root().isSystem() ? "" : root().dir().toString();
+        String dirname = baseText + "/lib/modules/" + release;
+        Path moduleDir = Path.of(dirname);
         ModuleInfoFormatter fmt = new ModuleInfoFormatter(f, nul ? '\0' : '\n');
-        ModuleLookup lookup = new ModuleLookup(moduleDir);
+        ModuleLookup lookup = new ModuleLookup(moduleDir, dirname);
         int rc = 0;
         for (String name : modules) {
             Path asPath = Path.of(name);
             if (Files.isRegularFile(asPath) && org.lkmd.elf.ModuleName.isModuleFile(asPath.getFileName().toString())) {
-                rc |= showFile(fmt, asPath.toAbsolutePath().normalize(), org.lkmd.elf.ModuleName.fromPath(name));
+                // like kmod: relative paths get the working directory prepended, nothing is normalized
+                String shown = name.startsWith("/") ? name : System.getProperty("user.dir") + "/" + name;
+                rc |= showFile(fmt, asPath, shown, org.lkmd.elf.ModuleName.fromPath(name));
                 continue;
             }
             List<ModuleLookup.Found> found = lookup.find(name);
@@ -96,7 +101,7 @@ public final class Modinfo extends Verb {
                     fmt.formatBuiltin(m.name(), info, buf);
                     out().write(buf.toByteArray());
                 } else {
-                    rc |= showFile(fmt, m.path(), m.name());
+                    rc |= showFile(fmt, m.path(), m.shownPath(), m.name());
                 }
             }
         }
@@ -104,9 +109,9 @@ public final class Modinfo extends Verb {
         return rc;
     }
 
-    private int showFile(ModuleInfoFormatter fmt, Path path, String name) {
+    private int showFile(ModuleInfoFormatter fmt, Path path, String shown, String name) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        boolean onlyFilename = fmt.header(path.toString(), buf);
+        boolean onlyFilename = fmt.header(shown, buf);
         out().write(buf.toByteArray(), 0, buf.size());
         if (onlyFilename) {
             return 0;

@@ -16,14 +16,20 @@ import java.util.Set;
  * ({@code modules.builtin}, with records from {@code modules.builtin.modinfo}).
  */
 public final class ModuleLookup {
-    /** A module found: its absolute file, or null for a builtin one with its records. */
-    public record Found(String name, Path path, ModInfo builtinInfo) {
+    /**
+     * A module found: its file and that file's path as kmod prints it, or null path for a builtin
+     * one with its records.
+     */
+    public record Found(String name, Path path, String shownPath, ModInfo builtinInfo) {
     }
 
     private final Path moduleDir;
+    private final String dirname;
 
-    public ModuleLookup(Path moduleDir) {
+    /** @param dirname the module dir as kmod spells it in output (not normalized) */
+    public ModuleLookup(Path moduleDir, String dirname) {
         this.moduleDir = moduleDir;
+        this.dirname = dirname;
     }
 
     private List<String> lines(String file) throws IOException {
@@ -41,9 +47,9 @@ public final class ModuleLookup {
             return List.of();
         }
         List<String> dep = lines("modules.dep");
-        Path byName = byName(dep, key);
+        String byName = byName(dep, key);
         if (byName != null) {
-            return List.of(new Found(key, byName, null));
+            return List.of(found(key, byName));
         }
         Set<String> names = new LinkedHashSet<>();
         for (String line : lines("modules.alias")) {
@@ -59,9 +65,9 @@ public final class ModuleLookup {
         }
         List<Found> out = new ArrayList<>();
         for (String n : names) {
-            Path p = byName(dep, n);
+            String p = byName(dep, n);
             if (p != null) {
-                out.add(new Found(n, p, null));
+                out.add(found(n, p));
             }
         }
         if (!out.isEmpty()) {
@@ -75,13 +81,18 @@ public final class ModuleLookup {
                 } catch (NoSuchFileException e) {
                     bm = BuiltinModinfo.parse(new byte[0]);
                 }
-                return List.of(new Found(key, null, bm.info(key)));
+                return List.of(new Found(key, null, null, bm.info(key)));
             }
         }
         return List.of();
     }
 
-    private Path byName(List<String> dep, String name) {
+    private Found found(String name, String depPath) {
+        return depPath.startsWith("/") ? new Found(name, Path.of(depPath), depPath, null)
+                : new Found(name, moduleDir.resolve(depPath), dirname + "/" + depPath, null);
+    }
+
+    private String byName(List<String> dep, String name) {
         for (String line : dep) {
             int colon = line.indexOf(':');
             if (colon <= 0) {
@@ -89,7 +100,7 @@ public final class ModuleLookup {
             }
             String path = line.substring(0, colon);
             if (ModuleName.fromPath(path).equals(name)) {
-                return path.startsWith("/") ? Path.of(path) : moduleDir.resolve(path);
+                return path;
             }
         }
         return null;
