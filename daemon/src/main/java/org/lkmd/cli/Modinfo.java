@@ -116,8 +116,7 @@ public final class Modinfo extends Verb {
         if (onlyFilename) {
             return 0;
         }
-        try {
-            KoFile ko = KoFile.open(path);
+        try (KoFile ko = KoFile.open(path)) {
             ModInfo info = ko.modInfo();
             buf.reset();
             fmt.body(info, ko.signature().orElse(null), buf);

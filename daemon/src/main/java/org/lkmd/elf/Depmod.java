@@ -87,9 +87,16 @@ public final class Depmod {
         for (String e : cfg.externals()) {
             externals.add(opt.resolveUnderRoot().apply(e));
         }
+        try (ModuleParser parser = new ModuleParser()) {
+            return run(graph, cfg, externals, parser, printUnknown, kernelCrcs);
+        }
+    }
+
+    private int run(DependencyGraph graph, DepmodConfig cfg, List<Path> externals, ModuleParser parser,
+                    boolean printUnknown, Map<String, Long> kernelCrcs) throws IOException, InterruptedException {
         Map<String, DepmodModule> found;
         try {
-            ModuleScanner scanner = new ModuleScanner(opt.moduleDir(), cfg, log);
+            ModuleScanner scanner = new ModuleScanner(opt.moduleDir(), cfg, log, parser::submit);
             found = opt.explicitModules().isEmpty() ? scanner.scan(externals) : scanner.only(opt.explicitModules());
         } catch (IOException e) {
             log.error("could not open directory " + opt.moduleDir() + ": " + ModuleScanner.reason(e));
@@ -97,7 +104,7 @@ public final class Depmod {
             return 1;
         }
         List<DepmodModule> modules = ModuleOrder.arrange(found, opt.moduleDir(), log);
-        ModuleParser.parseAll(modules, log);
+        parser.collect(modules, log);
 
         graph.addExports(modules);
         graph.resolve(modules, printUnknown, kernelCrcs, log);

@@ -32,7 +32,7 @@ import java.util.Optional;
  * Errors carry kmod's errno text: a bad magic is "Exec format error", anything out of range
  * "Invalid argument", a missing section "No such file or directory".
  */
-public final class KoFile {
+public final class KoFile implements AutoCloseable {
     private static final int SHN_UNDEF = 0;
 
     /** An undefined symbol the module needs. {@code bind} is the ELF binding (1 global, 2 weak) or -1 for a {@code __versions}-only entry. */
@@ -42,23 +42,26 @@ public final class KoFile {
         }
     }
 
-    private record Section(String name, int type, long offset, long size) {
+    private record Section(int nameOff, int type, long offset, long size) {
     }
 
     private final String path;
-    private final ByteBuffer image;
+    private final ModuleImage image;
     private final boolean is64;
+    private final boolean little;
     private final List<Section> sections;
+    private final SectionBytes sectionNames;
 
-    private KoFile(String path, ByteBuffer image) throws KoFileException {
+    private KoFile(String path, ModuleImage image) throws KoFileException {
         this.path = path;
         this.image = image;
-        int size = image.limit();
-        if (size < 16 || image.get(0) != 0x7f || image.get(1) != 'E' || image.get(2) != 'L' || image.get(3) != 'F') {
+        long size = image.size();
+        byte[] head = read(0, (int) Math.min(size, 64));
+        if (head.length < 16 || head[0] != 0x7f || head[1] != 'E' || head[2] != 'L' || head[3] != 'F') {
             throw new KoFileException(KoFileException.ENOEXEC, "not an ELF file");
         }
-        int cls = image.get(4);
-        int data = image.get(5);
+        int cls = head[4];
+        int data = head[5];
         if (cls != 1 && cls != 2) {
             throw new KoFileException(KoFileException.EINVAL, "unknown ELF class " + cls);
         }
@@ -66,14 +69,14 @@ public final class KoFile {
             throw new KoFileException(KoFileException.EINVAL, "unknown ELF byte order " + data);
         }
         is64 = cls == 2;
-        image.order(data == 1 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN);
+        little = data == 1;
         int ehsize = is64 ? 64 : 52;
         if (size <= ehsize) {
             throw new KoFileException(KoFileException.EINVAL, "file too short for an ELF header (" + size + " bytes)");
         }
         ElfFile elf;
         try {
-            elf = ElfFile.from(new BufferBackingFile(image));
+            elf = ElfFile.from(new BufferBackingFile(ByteBuffer.wrap(head)));
         } catch (ElfException | IllegalArgumentException | IndexOutOfBoundsException e) {
             throw new KoFileException(KoFileException.EINVAL, "bad ELF header: " + e.getMessage());
         }
@@ -86,74 +89,80 @@ public final class KoFile {
         if (shoff < 0 || shoff + (long) shnum * shentsize > size) {
             throw new KoFileException(KoFileException.EINVAL, "section headers beyond end of file");
         }
-        if ((elf.e_shstrndx & 0xffff) >= shnum) {
+        int shstrndx = elf.e_shstrndx & 0xffff;
+        if (shstrndx >= shnum) {
             throw new KoFileException(KoFileException.EINVAL, "section name table index out of range");
         }
         // Section headers are decoded here rather than with jelf's getSection(), which eagerly
         // parses whole relocation and symbol sections: depmod would pay for that 4,000 times.
+        SectionBytes sh = new SectionBytes(read(shoff, shnum * shentsize), little);
         List<Section> list = new ArrayList<>(shnum);
-        int shstrndx = elf.e_shstrndx & 0xffff;
-        long strOff = shField(shoff, shstrndx, 0x18, 0x10);
-        long strSize = shField(shoff, shstrndx, 0x20, 0x14);
-        if (strOff < 0 || strSize < 0 || strOff + strSize > size) {
-            throw new KoFileException(KoFileException.EINVAL, "section name table beyond end of file");
-        }
         for (int i = 0; i < shnum; i++) {
-            long base = shoff + (long) i * shentsize;
-            long nameOff = Integer.toUnsignedLong(image.getInt((int) base));
-            int type = image.getInt((int) base + 4);
-            String name = i == 0 ? "" : cString((int) strOff, nameOff, (int) strSize);
-            list.add(new Section(name, type, shField(shoff, i, 0x18, 0x10), shField(shoff, i, 0x20, 0x14)));
+            int base = i * shentsize;
+            long off = is64 ? sh.u64(base + 0x18) : sh.u32(base + 0x10);
+            long len = is64 ? sh.u64(base + 0x20) : sh.u32(base + 0x14);
+            list.add(new Section((int) Math.min(sh.u32(base), Integer.MAX_VALUE), (int) sh.u32(base + 4), off, len));
         }
         sections = list;
+        Section names = list.get(shstrndx);
+        if (names.offset < 0 || names.size < 0 || names.offset + names.size > size || names.size > Integer.MAX_VALUE) {
+            throw new KoFileException(KoFileException.EINVAL, "section name table beyond end of file");
+        }
+        sectionNames = new SectionBytes(read(names.offset, (int) names.size), little);
     }
 
-    /** One address-sized field of section header {@code i} (offset of the field for 64-bit and 32-bit ELF). */
-    private long shField(long shoff, int i, int off64, int off32) {
-        if (is64) {
-            return image.getLong((int) (shoff + (long) i * 64 + off64));
+    private byte[] read(long off, int len) throws KoFileException {
+        try {
+            return image.read(off, len);
+        } catch (IOException e) {
+            throw new KoFileException("Input/output error", e.getMessage());
         }
-        return Integer.toUnsignedLong(image.getInt((int) (shoff + (long) i * 40 + off32)));
     }
 
     /** Parses an image already in memory (decompressed). {@code path} only names it in messages. */
-    public static KoFile parse(String path, ByteBuffer image) throws KoFileException {
-        return new KoFile(path, image.duplicate());
+    public static KoFile parse(String path, byte[] image) throws KoFileException {
+        return new KoFile(path, ModuleImage.of(image));
     }
 
     /**
-     * Opens a module file: uncompressed files are mapped, compressed ones decompressed into memory.
+     * Opens a module file: an uncompressed one is read piecewise as sections are asked for (close
+     * the KoFile when done), a compressed one is decompressed into memory.
      *
      * @throws KoFileException for a file that is not a module as kmod would reject it
      * @throws IOException     when the file cannot be read at all
      */
     public static KoFile open(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        try {
             long size = ch.size();
             ByteBuffer head = ByteBuffer.allocate(6);
             ch.read(head, 0);
             Compression c = Compression.detect(head.array(), head.position());
-            if (c == Compression.NONE) {
-                if (size > Compression.MAX_IMAGE) {
-                    throw new KoFileException(KoFileException.EINVAL, "file larger than " + (Compression.MAX_IMAGE >> 20) + " MiB");
-                }
-                return new KoFile(file.toString(), ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
-            }
             if (size > Compression.MAX_IMAGE) {
                 throw new KoFileException(KoFileException.EINVAL, "file larger than " + (Compression.MAX_IMAGE >> 20) + " MiB");
             }
-            ByteBuffer raw = ByteBuffer.allocate((int) size);
-            while (raw.hasRemaining() && ch.read(raw) >= 0) {
-                // read it all
+            if (c == Compression.NONE) {
+                return new KoFile(file.toString(), ModuleImage.of(ch, size));
             }
-            byte[] data;
+            byte[] raw = ModuleImage.of(ch, size).read(0, (int) size);
+            ch.close();
             try {
-                data = c.decompress(raw.array());
+                return new KoFile(file.toString(), ModuleImage.of(c.decompress(raw)));
+            } catch (KoFileException e) {
+                throw e;
             } catch (IOException e) {
                 throw new KoFileException(KoFileException.EINVAL, c.kernelName() + " data corrupt: " + e.getMessage());
             }
-            return new KoFile(file.toString(), ByteBuffer.wrap(data));
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
         }
+    }
+
+    /** Releases the file behind this module (a no-op for in-memory images). */
+    @Override
+    public void close() throws IOException {
+        image.close();
     }
 
     /** The path this module was read from (for messages). */
@@ -161,30 +170,16 @@ public final class KoFile {
         return path;
     }
 
-    /** The decompressed image (read-only view). */
-    public ByteBuffer image() {
-        return image.asReadOnlyBuffer().order(image.order());
-    }
-
-    private String cString(int base, long off, int limit) throws KoFileException {
-        if (off < 0 || off >= limit) {
-            throw new KoFileException(KoFileException.EINVAL, "string offset " + off + " out of range");
-        }
-        int start = base + (int) off;
-        int end = start;
-        int max = base + limit;
-        while (end < max && image.get(end) != 0) {
-            end++;
-        }
-        byte[] b = new byte[end - start];
-        image.get(start, b);
-        return new String(b, StandardCharsets.ISO_8859_1);
+    private String name(Section s) {
+        return s.nameOff < sectionNames.length() ? sectionNames.cString(s.nameOff, sectionNames.length()) : "";
     }
 
     private Section find(String name) {
+        byte[] want = name.getBytes(StandardCharsets.ISO_8859_1);
         for (int i = 1; i < sections.size(); i++) {
             Section s = sections.get(i);
-            if (s.name.equals(name)) {
+            if (s.nameOff + want.length < sectionNames.length() && sectionNames.startsWith(s.nameOff, want)
+                    && sectionNames.b[s.nameOff + want.length] == 0) {
                 return s;
             }
         }
@@ -204,9 +199,9 @@ public final class KoFile {
         if (s.type == 8) { // SHT_NOBITS occupies no file space
             return;
         }
-        if (s.offset < 0 || s.size < 0 || s.offset + s.size > image.limit()) {
-            throw new KoFileException(KoFileException.EINVAL, "section " + s.name + " (offset " + s.offset + ", size "
-                    + s.size + ") beyond end of file (" + image.limit() + " bytes)");
+        if (s.offset < 0 || s.size < 0 || s.offset + s.size > image.size()) {
+            throw new KoFileException(KoFileException.EINVAL, "section " + name(s) + " (offset " + s.offset + ", size "
+                    + s.size + ") beyond end of file (" + image.size() + " bytes)");
         }
     }
 
@@ -219,10 +214,8 @@ public final class KoFile {
         }
     }
 
-    private byte[] bytes(Section s) {
-        byte[] b = new byte[(int) s.size];
-        image.get((int) s.offset, b);
-        return b;
+    private byte[] bytes(Section s) throws KoFileException {
+        return s.type == 8 ? new byte[0] : read(s.offset, (int) s.size);
     }
 
     /** True when the module has a section of that name. */
@@ -235,25 +228,32 @@ public final class KoFile {
         return ModInfo.parse(bytes(require(".modinfo")));
     }
 
+    private static final byte[] CRC_PREFIX = "__crc_".getBytes(StandardCharsets.US_ASCII);
+
+    private SectionBytes sectionBytes(Section s) throws KoFileException {
+        return new SectionBytes(bytes(s), little);
+    }
+
     /** Exported symbol names as depmod takes them (see class comment). */
     public List<String> exportedSymbols() throws KoFileException {
         List<String> crcs = new ArrayList<>();
-        Section strtab = find(".strtab");
-        Section symtab = find(".symtab");
+        Section strtabSec = find(".strtab");
+        Section symtabSec = find(".symtab");
         // as libkmod: an unusable .symtab/.strtab just means falling back to __ksymtab_strings
-        if (strtab != null && symtab != null && inRange(strtab) && inRange(symtab)) {
+        if (strtabSec != null && symtabSec != null && inRange(strtabSec) && inRange(symtabSec)) {
+            SectionBytes strtab = sectionBytes(strtabSec);
+            SectionBytes symtab = sectionBytes(symtabSec);
             int entSize = is64 ? 24 : 16;
-            int count = (int) (symtab.size / entSize);
+            int count = symtab.length() / entSize;
             boolean usable = true;
-            for (int i = 1; i < count && usable; i++) {
-                long nameOff = Integer.toUnsignedLong(image.getInt((int) symtab.offset + i * entSize));
-                if (nameOff >= strtab.size) {
+            for (int i = 1; i < count; i++) {
+                long nameOff = symtab.u32(i * entSize);
+                if (nameOff >= strtab.length()) {
                     usable = false;
                     break;
                 }
-                int p = (int) (strtab.offset + nameOff);
-                if (startsWith(p, "__crc_")) {
-                    crcs.add(cString((int) strtab.offset, nameOff + 6, (int) strtab.size));
+                if (strtab.startsWith((int) nameOff, CRC_PREFIX)) {
+                    crcs.add(strtab.cString((int) nameOff + CRC_PREFIX.length, strtab.length()));
                 }
             }
             if (usable && !crcs.isEmpty()) {
@@ -272,18 +272,6 @@ public final class KoFile {
         return KoStrings.split(b, from, b.length);
     }
 
-    private boolean startsWith(int pos, String s) {
-        if (pos + s.length() > image.limit()) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            if (image.get(pos + i) != s.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** The {@code __versions} table: symbol name to CRC, in table order. Empty when absent or malformed. */
     public Map<String, Long> versions() throws KoFileException {
         Map<String, Long> out = new java.util.LinkedHashMap<>();
@@ -297,40 +285,36 @@ public final class KoFile {
         if (v.size % entry != 0) {
             return out;
         }
-        for (int i = 0; i < v.size / entry; i++) {
-            int base = (int) v.offset + i * entry;
-            long crc = is64 ? image.getLong(base) : Integer.toUnsignedLong(image.getInt(base));
-            String name = cString(base + crcLen, 0, entry - crcLen);
-            out.putIfAbsent(name, crc);
+        SectionBytes vb = sectionBytes(v);
+        for (int i = 0; i < vb.length() / entry; i++) {
+            int base = i * entry;
+            long crc = is64 ? vb.u64(base) : vb.u32(base);
+            out.putIfAbsent(vb.cString(base + crcLen, base + entry), crc);
         }
         return out;
     }
 
     /** Undefined symbols in {@code .symtab} order, then {@code __versions}-only names. */
     public List<DependencySymbol> dependencySymbols() throws KoFileException {
-        Section strtab = require(".strtab");
-        Section symtab = require(".symtab");
+        SectionBytes strtab = sectionBytes(require(".strtab"));
+        SectionBytes symtab = sectionBytes(require(".symtab"));
         Map<String, Long> versions = versions();
         Map<String, Boolean> visited = new HashMap<>();
         int entSize = is64 ? 24 : 16;
-        int count = (int) (symtab.size / entSize);
+        int count = symtab.length() / entSize;
         List<DependencySymbol> out = new ArrayList<>();
         for (int i = 1; i < count; i++) {
-            int base = (int) symtab.offset + i * entSize;
-            long nameOff = Integer.toUnsignedLong(image.getInt(base));
-            int info;
-            int shndx;
-            if (is64) {
-                info = image.get(base + 4) & 0xff;
-                shndx = image.getShort(base + 6) & 0xffff;
-            } else {
-                info = image.get(base + 12) & 0xff;
-                shndx = image.getShort(base + 14) & 0xffff;
-            }
+            int base = i * entSize;
+            long nameOff = symtab.u32(base);
+            int info = symtab.u8(base + (is64 ? 4 : 12));
+            int shndx = symtab.u16(base + (is64 ? 6 : 14));
             if (shndx != SHN_UNDEF) {
                 continue;
             }
-            String name = cString((int) strtab.offset, nameOff, (int) strtab.size);
+            if (nameOff >= strtab.length()) {
+                throw new KoFileException(KoFileException.EINVAL, "symbol name offset " + nameOff + " beyond .strtab");
+            }
+            String name = strtab.cString((int) nameOff, strtab.length());
             if (name.isEmpty()) {
                 continue;
             }
@@ -349,7 +333,16 @@ public final class KoFile {
     }
 
     /** The appended signature, if the image ends with kmod's signature trailer. */
-    public Optional<ModuleSignature> signature() {
-        return ModuleSignature.parse(image());
+    public Optional<ModuleSignature> signature() throws KoFileException {
+        long size = image.size();
+        // the trailer is at most 40 bytes of descriptor and magic after the signature, signer and key id
+        int tailLen = (int) Math.min(size, 40);
+        byte[] tail = read(size - tailLen, tailLen);
+        long sigLen = tailLen == 40 ? SectionBytes.be32(tail, 8 + 0) : 0;
+        long want = Math.min(size, 40 + sigLen + (tail.length == 40 ? (tail[3] & 0xff) + (tail[4] & 0xff) : 0));
+        if (want > tailLen && want <= Integer.MAX_VALUE) {
+            tail = read(size - want, (int) want);
+        }
+        return ModuleSignature.parse(ByteBuffer.wrap(tail), size);
     }
 }

@@ -14,54 +14,66 @@ import java.util.concurrent.Future;
  * afterwards in module-array order, with kmod's wording, so messages are deterministic; a module
  * that cannot be read stays in the index with nothing declared, as kmod keeps it.
  */
-final class ModuleParser {
-    private ModuleParser() {
-    }
-
+final class ModuleParser implements AutoCloseable {
     private record Result(List<String> exports, String exportError, ModInfo info, List<KoFile.DependencySymbol> deps) {
     }
 
-    static void parseAll(List<DepmodModule> modules, DepmodLog log) throws InterruptedException {
-        int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), modules.size()));
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+    private final ExecutorService pool;
+    private final java.util.Map<DepmodModule, Future<Result>> pending = new java.util.concurrent.ConcurrentHashMap<>();
+
+    ModuleParser() {
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "depmod-parse");
             t.setDaemon(true);
             return t;
         });
-        try {
-            List<Future<Result>> futures = new ArrayList<>(modules.size());
-            for (DepmodModule m : modules) {
-                futures.add(pool.submit(() -> parse(m)));
+    }
+
+    /** Starts reading a module as soon as it is found (the directory walk goes on meanwhile). */
+    void submit(DepmodModule m) {
+        pending.put(m, pool.submit(() -> parse(m)));
+    }
+
+    /** Waits for the modules' results and reports failures in array order. */
+    void collect(List<DepmodModule> modules, DepmodLog log) throws InterruptedException {
+        for (DepmodModule m : modules) {
+            Future<Result> f = pending.get(m);
+            if (f == null) {
+                submit(m);
+                f = pending.get(m);
             }
-            for (int i = 0; i < modules.size(); i++) {
-                DepmodModule m = modules.get(i);
-                Result r;
-                try {
-                    r = futures.get(i).get();
-                } catch (ExecutionException e) {
-                    r = new Result(List.of(), String.valueOf(e.getCause()), null, List.of());
-                }
-                if (r.exportError != null) {
-                    log.error("failed to load symbols from " + m.path + ": " + r.exportError);
-                }
-                m.exports = r.exports;
-                m.info = r.info;
-                m.dependencySymbols = r.deps;
+            Result r;
+            try {
+                r = f.get();
+            } catch (ExecutionException e) {
+                r = new Result(List.of(), String.valueOf(e.getCause()), null, List.of());
             }
-        } finally {
-            pool.shutdownNow();
+            if (r.exportError != null) {
+                log.error("failed to load symbols from " + m.path + ": " + r.exportError);
+            }
+            m.exports = r.exports;
+            m.info = r.info;
+            m.dependencySymbols = r.deps;
         }
     }
 
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+
     private static Result parse(DepmodModule m) {
-        KoFile ko;
-        try {
-            ko = KoFile.open(m.path);
+        try (KoFile ko = KoFile.open(m.path)) {
+            return parse(ko);
         } catch (KoFileException e) {
             return new Result(List.of(), e.reason(), null, List.of());
         } catch (IOException e) {
             return new Result(List.of(), ModuleScanner.reason(e), null, List.of());
         }
+    }
+
+    private static Result parse(KoFile ko) {
         List<String> exports = List.of();
         String exportError = null;
         try {

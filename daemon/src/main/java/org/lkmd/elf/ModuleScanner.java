@@ -24,11 +24,14 @@ final class ModuleScanner {
     private final DepmodConfig cfg;
     private final DepmodLog log;
     private final Map<String, DepmodModule> byName = new HashMap<>();
+    private final java.util.function.Consumer<DepmodModule> onFound;
 
-    ModuleScanner(Path moduleDir, DepmodConfig cfg, DepmodLog log) {
+    /** @param onFound told of each module chosen so far (a later, higher-priority copy may replace it) */
+    ModuleScanner(Path moduleDir, DepmodConfig cfg, DepmodLog log, java.util.function.Consumer<DepmodModule> onFound) {
         this.moduleDir = moduleDir;
         this.cfg = cfg;
         this.log = log;
+        this.onFound = onFound;
     }
 
     /** Walks the module dir and the external dirs; returns the chosen module per name. */
@@ -103,7 +106,9 @@ final class ModuleScanner {
             return;
         }
         String rel = p.startsWith(moduleDir) ? moduleDir.relativize(p).toString() : null;
-        byName.put(modname, new DepmodModule(modname, p, rel));
+        DepmodModule m = new DepmodModule(modname, p, rel);
+        byName.put(modname, m);
+        onFound.accept(m);
     }
 
     /** kmod's depmod_module_is_higher_priority: true when the module already found should stay. */

@@ -33,6 +33,22 @@ public record ModuleSignature(String idType, String signer, byte[] keyId, String
 
     /** Reads the trailer of a whole (decompressed) module image; empty when there is no valid signature. */
     public static Optional<ModuleSignature> parse(ByteBuffer image) {
+        return parse(image, image.limit());
+    }
+
+    /**
+     * Reads the trailer from the last bytes of an image.
+     *
+     * @param tail     the image's last {@code tail.limit()} bytes
+     * @param fileSize the whole image's size
+     */
+    static Optional<ModuleSignature> parse(ByteBuffer tail, long fileSize) {
+        // The tail holds the whole trailer (or the whole image), so the size checks below,
+        // made against the tail, agree with libkmod's checks against the file size.
+        return parseTail(tail);
+    }
+
+    private static Optional<ModuleSignature> parseTail(ByteBuffer image) {
         int size = image.limit();
         byte[] magic = MAGIC.getBytes(StandardCharsets.US_ASCII);
         if (size < magic.length) {
