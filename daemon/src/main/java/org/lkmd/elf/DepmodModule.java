@@ -19,6 +19,9 @@ public final class DepmodModule {
     int users;
     int depSortIdx = Integer.MAX_VALUE;
     ModInfo info;
+    /** {@code alias} and {@code softdep} values of {@link #info}, taken out once. */
+    List<String> aliases = List.of();
+    List<String> softdeps = List.of();
     List<String> exports = List.of();
     List<KoFile.DependencySymbol> dependencySymbols = List.of();
     final List<DepmodModule> deps = new ArrayList<>();
@@ -51,6 +54,12 @@ public final class DepmodModule {
 
     /** {@code .modinfo} values of a key, in section order; empty when the module has no readable .modinfo. */
     List<String> infoValues(String key) {
+        if (key.equals("alias")) {
+            return aliases;
+        }
+        if (key.equals("softdep")) {
+            return softdeps;
+        }
         return info == null ? List.of() : info.all(key);
     }
 

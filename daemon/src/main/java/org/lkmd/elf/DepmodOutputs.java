@@ -246,11 +246,11 @@ final class DepmodOutputs {
                 Matcher cm;
                 if (a.startsWith("devname:")) {
                     devname = a.substring("devname:".length());
-                } else if ((cm = CHAR_MAJOR.matcher(a)).find()) {
+                } else if (a.startsWith("char-major-") && (cm = CHAR_MAJOR.matcher(a)).find()) {
                     type = 'c';
                     major = unsigned(cm.group(1));
                     minor = unsigned(cm.group(2));
-                } else if ((cm = BLOCK_MAJOR.matcher(a)).find()) {
+                } else if (a.startsWith("block-major-") && (cm = BLOCK_MAJOR.matcher(a)).find()) {
                     type = 'b';
                     major = unsigned(cm.group(1));
                     minor = unsigned(cm.group(2));

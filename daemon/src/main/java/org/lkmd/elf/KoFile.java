@@ -136,7 +136,9 @@ public final class KoFile implements AutoCloseable {
         try {
             long size = ch.size();
             ByteBuffer head = ByteBuffer.allocate(6);
-            ch.read(head, 0);
+            while (head.hasRemaining() && ch.read(head, head.position()) > 0) {
+                // a short file simply gives fewer bytes
+            }
             Compression c = Compression.detect(head.array(), head.position());
             if (size > Compression.MAX_IMAGE) {
                 throw new KoFileException(KoFileException.EINVAL, "file larger than " + (Compression.MAX_IMAGE >> 20) + " MiB");
@@ -230,8 +232,16 @@ public final class KoFile implements AutoCloseable {
 
     private static final byte[] CRC_PREFIX = "__crc_".getBytes(StandardCharsets.US_ASCII);
 
+    private final java.util.Map<Section, SectionBytes> cache = new HashMap<>();
+
+    /** A section's bytes, read once per KoFile (exports and dependencies both walk .symtab/.strtab). */
     private SectionBytes sectionBytes(Section s) throws KoFileException {
-        return new SectionBytes(bytes(s), little);
+        SectionBytes b = cache.get(s);
+        if (b == null) {
+            b = new SectionBytes(bytes(s), little);
+            cache.put(s, b);
+        }
+        return b;
     }
 
     /** Exported symbol names as depmod takes them (see class comment). */

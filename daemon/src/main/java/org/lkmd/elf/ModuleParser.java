@@ -15,7 +15,12 @@ import java.util.concurrent.Future;
  * that cannot be read stays in the index with nothing declared, as kmod keeps it.
  */
 final class ModuleParser implements AutoCloseable {
-    private record Result(List<String> exports, String exportError, ModInfo info, List<KoFile.DependencySymbol> deps) {
+    private record Result(List<String> exports, String exportError, ModInfo info, List<KoFile.DependencySymbol> deps,
+                          List<String> aliases, List<String> softdeps) {
+        Result(List<String> exports, String exportError, ModInfo info, List<KoFile.DependencySymbol> deps) {
+            this(exports, exportError, info, deps, info == null ? List.of() : info.all("alias"),
+                    info == null ? List.of() : info.all("softdep"));
+        }
     }
 
     private final ExecutorService pool;
@@ -55,6 +60,8 @@ final class ModuleParser implements AutoCloseable {
             m.exports = r.exports;
             m.info = r.info;
             m.dependencySymbols = r.deps;
+            m.aliases = r.aliases;
+            m.softdeps = r.softdeps;
         }
     }
 

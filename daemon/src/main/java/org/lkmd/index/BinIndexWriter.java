@@ -139,14 +139,13 @@ public final class BinIndexWriter {
     }
 
     private static byte[] ascii(String s) {
-        byte[] b = new byte[s.length()];
-        for (int i = 0; i < b.length; i++) {
-            char c = s.charAt(i);
-            if (c == 0 || c >= CHILDMAX) {
+        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        for (byte x : b) {
+            if (x <= 0) { // NUL, or 8-bit (negative as a Java byte)
+                char c = (char) (x & 0xff);
                 throw new IllegalArgumentException(String.format(
                         "Module index: bad character '%c'=0x%x - only 7-bit ASCII is supported:%n%s", c, (int) c, s));
             }
-            b[i] = (byte) c;
         }
         return b;
     }
