@@ -11,6 +11,10 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -46,46 +50,50 @@ final class DepmodOutputs {
      * @param binaries false for {@code -n}: the {@code .bin} files are left out
      */
     Map<String, byte[]> build(boolean binaries) throws InterruptedException {
-        Map<String, String> depLines = depLines();
-        Map<String, DepmodModule> owned = graph.ownedSymbols();
-        List<String> symbolOrder = KmodHash.iterationOrder(owned.keySet(), 2048);
-        Map<String, java.util.function.Function<DepmodLog, byte[]>> jobs = new LinkedHashMap<>();
-        jobs.put("modules.dep", l -> latin1(String.join("", depLines.values())));
-        if (binaries) {
-            jobs.put("modules.dep.bin", l -> depBin(depLines, l));
-        }
-        jobs.put("modules.alias", l -> aliases());
-        if (binaries) {
-            jobs.put("modules.alias.bin", this::aliasBin);
-        }
-        jobs.put("modules.softdep", l -> softdeps());
-        jobs.put("modules.symbols", l -> symbols(symbolOrder, owned));
-        if (binaries) {
-            jobs.put("modules.symbols.bin", l -> symbolsBin(symbolOrder, owned, l));
-            jobs.put("modules.builtin.bin", this::builtinBin);
-            jobs.put("modules.builtin.alias.bin", this::builtinAliasBin);
-        }
-        jobs.put("modules.devname", l -> devname());
-        // The files are independent: build them on all cores, then report their messages in
-        // kmod's file order so stderr stays deterministic.
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
-                Runtime.getRuntime().availableProcessors());
+        // The files are independent: build them on all cores (the shared inputs, dependency lines
+        // and symbol order, as early tasks of their own), then report their messages in kmod's
+        // file order so stderr stays deterministic.
+        ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
         try {
-            Map<String, java.util.concurrent.Future<byte[]>> futures = new LinkedHashMap<>();
+            CompletableFuture<Map<String, String>> depLines = CompletableFuture.supplyAsync(this::depLines, pool);
+            CompletableFuture<Map<String, DepmodModule>> owned = CompletableFuture.supplyAsync(graph::ownedSymbols, pool);
+            CompletableFuture<List<String>> symbolOrder = owned.thenApplyAsync(
+                    o -> KmodHash.iterationOrder(o.keySet(), 2048), pool);
+            Map<String, CompletableFuture<byte[]>> jobs = new LinkedHashMap<>();
             Map<String, DepmodLog> logs = new LinkedHashMap<>();
-            for (var job : jobs.entrySet()) {
-                DepmodLog l = log.buffered();
-                logs.put(job.getKey(), l);
-                futures.put(job.getKey(), pool.submit(() -> job.getValue().apply(l)));
+            java.util.function.Function<String, DepmodLog> logFor = name -> logs.computeIfAbsent(name, n -> log.buffered());
+            jobs.put("modules.dep", depLines.thenApplyAsync(d -> latin1(String.join("", d.values())), pool));
+            if (binaries) {
+                DepmodLog l = logFor.apply("modules.dep.bin");
+                jobs.put("modules.dep.bin", depLines.thenApplyAsync(d -> depBin(d, l), pool));
             }
+            jobs.put("modules.alias", CompletableFuture.supplyAsync(this::aliases, pool));
+            if (binaries) {
+                DepmodLog l = logFor.apply("modules.alias.bin");
+                jobs.put("modules.alias.bin", CompletableFuture.supplyAsync(() -> aliasBin(l), pool));
+            }
+            jobs.put("modules.softdep", CompletableFuture.supplyAsync(this::softdeps, pool));
+            jobs.put("modules.symbols", symbolOrder.thenCombineAsync(owned, DepmodOutputs::symbols, pool));
+            if (binaries) {
+                DepmodLog l = logFor.apply("modules.symbols.bin");
+                jobs.put("modules.symbols.bin", symbolOrder.thenCombineAsync(owned, (s, o) -> symbolsBin(s, o, l), pool));
+                DepmodLog lb = logFor.apply("modules.builtin.bin");
+                jobs.put("modules.builtin.bin", CompletableFuture.supplyAsync(() -> builtinBin(lb), pool));
+                DepmodLog la = logFor.apply("modules.builtin.alias.bin");
+                jobs.put("modules.builtin.alias.bin", CompletableFuture.supplyAsync(() -> builtinAliasBin(la), pool));
+            }
+            jobs.put("modules.devname", CompletableFuture.supplyAsync(this::devname, pool));
             Map<String, byte[]> out = new LinkedHashMap<>();
-            for (var f : futures.entrySet()) {
+            for (var f : jobs.entrySet()) {
                 try {
                     out.put(f.getKey(), f.getValue().get());
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     throw new IllegalStateException("Failed to build " + f.getKey() + ": " + e.getCause(), e.getCause());
                 }
-                logs.get(f.getKey()).flushTo(log);
+                DepmodLog l = logs.get(f.getKey());
+                if (l != null) {
+                    l.flushTo(log);
+                }
             }
             return out;
         } finally {

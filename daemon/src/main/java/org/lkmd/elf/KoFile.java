@@ -95,7 +95,7 @@ public final class KoFile implements AutoCloseable {
         }
         // Section headers are decoded here rather than with jelf's getSection(), which eagerly
         // parses whole relocation and symbol sections: depmod would pay for that 4,000 times.
-        SectionBytes sh = new SectionBytes(read(shoff, shnum * shentsize), little);
+        SectionBytes sh = section(shoff, shnum * shentsize);
         List<Section> list = new ArrayList<>(shnum);
         for (int i = 0; i < shnum; i++) {
             int base = i * shentsize;
@@ -108,7 +108,15 @@ public final class KoFile implements AutoCloseable {
         if (names.offset < 0 || names.size < 0 || names.offset + names.size > size || names.size > Integer.MAX_VALUE) {
             throw new KoFileException(KoFileException.EINVAL, "section name table beyond end of file");
         }
-        sectionNames = new SectionBytes(read(names.offset, (int) names.size), little);
+        sectionNames = section(names.offset, (int) names.size);
+    }
+
+    private SectionBytes section(long off, int len) throws KoFileException {
+        try {
+            return image.section(off, len, little);
+        } catch (IOException e) {
+            throw new KoFileException("Input/output error", e.getMessage());
+        }
     }
 
     private byte[] read(long off, int len) throws KoFileException {
@@ -181,7 +189,7 @@ public final class KoFile implements AutoCloseable {
         for (int i = 1; i < sections.size(); i++) {
             Section s = sections.get(i);
             if (s.nameOff + want.length < sectionNames.length() && sectionNames.startsWith(s.nameOff, want)
-                    && sectionNames.b[s.nameOff + want.length] == 0) {
+                    && sectionNames.u8(s.nameOff + want.length) == 0) {
                 return s;
             }
         }
@@ -227,7 +235,7 @@ public final class KoFile implements AutoCloseable {
 
     /** The {@code .modinfo} records. @throws KoFileException (ENOENT) when the module has none */
     public ModInfo modInfo() throws KoFileException {
-        return ModInfo.parse(bytes(require(".modinfo")));
+        return new ModInfo(ModInfo.entries(sectionBytes(require(".modinfo")).strings(0)));
     }
 
     private static final byte[] CRC_PREFIX = "__crc_".getBytes(StandardCharsets.US_ASCII);
@@ -238,7 +246,7 @@ public final class KoFile implements AutoCloseable {
     private SectionBytes sectionBytes(Section s) throws KoFileException {
         SectionBytes b = cache.get(s);
         if (b == null) {
-            b = new SectionBytes(bytes(s), little);
+            b = s.type == 8 ? new SectionBytes(new byte[0], little) : section(s.offset, (int) s.size);
             cache.put(s, b);
         }
         return b;
@@ -270,16 +278,15 @@ public final class KoFile implements AutoCloseable {
                 return crcs;
             }
         }
-        Section ks = require("__ksymtab_strings");
-        byte[] b = bytes(ks);
+        SectionBytes b = sectionBytes(require("__ksymtab_strings"));
         int from = 0;
-        while (from < b.length - 1 && b[from] == 0) {
+        while (from < b.length() - 1 && b.u8(from) == 0) {
             from++;
         }
-        if (b.length > 0 && b[b.length - 1] != 0) {
+        if (b.length() > 0 && b.u8(b.length() - 1) != 0) {
             throw new KoFileException(KoFileException.EINVAL, "__ksymtab_strings not NUL-terminated");
         }
-        return KoStrings.split(b, from, b.length);
+        return b.strings(from);
     }
 
     /** The {@code __versions} table: symbol name to CRC, in table order. Empty when absent or malformed. */

@@ -21,12 +21,17 @@ public final class ModInfo {
 
     /** Parses the raw section bytes. */
     public static ModInfo parse(byte[] section) {
-        List<Entry> out = new ArrayList<>();
-        for (String s : KoStrings.split(section, 0, section.length)) {
+        return new ModInfo(entries(KoStrings.split(section, 0, section.length)));
+    }
+
+    /** Records from the section's strings. */
+    static List<Entry> entries(List<String> strings) {
+        List<Entry> out = new ArrayList<>(strings.size());
+        for (String s : strings) {
             int eq = s.indexOf('=');
             out.add(eq < 0 ? new Entry(s, null) : new Entry(s.substring(0, eq), s.substring(eq + 1)));
         }
-        return new ModInfo(out);
+        return out;
     }
 
     public List<Entry> entries() {
