@@ -29,7 +29,7 @@ public final class Depmod extends Verb {
     boolean quick;
 
     @Option(names = {"-b", "--basedir"}, paramLabel = "DIR", description = "Use an image of a module tree.")
-    Path basedir;
+    String basedir;
 
     @Option(names = {"-C", "--config"}, paramLabel = "PATH", description = "Read configuration from PATH")
     List<Path> config = new ArrayList<>();
@@ -93,8 +93,12 @@ public final class Depmod extends Verb {
             release = releaseOption() != null ? releaseOption() : Kernels.releaseOf(root());
         }
         Root r = root();
-        Path base = basedir != null ? basedir.toAbsolutePath() : r.dir();
-        Path moduleDir = Root.of(base).modulesDir(release);
+        // kmod builds "BASEDIR/lib/modules/REL" as a string and prints it verbatim ("-b /" gives "//lib/...")
+        String baseText = basedir != null
+                ? (basedir.startsWith("/") ? basedir : System.getProperty("user.dir") + "/" + basedir)
+                : r.isSystem() ? "" : r.dir().toString();
+        String dirname = baseText + "/lib/modules/" + release;
+        Path moduleDir = Path.of(dirname);
         List<Path> configPaths = new ArrayList<>();
         if (config.isEmpty()) {
             for (String d : DepmodConfig.DEFAULT_DIRS) {
@@ -114,7 +118,7 @@ public final class Depmod extends Verb {
                 explicit.add(Path.of(p));
             }
         }
-        org.lkmd.elf.Depmod.Options opt = new org.lkmd.elf.Depmod.Options(moduleDir, release, configPaths, symvers,
+        org.lkmd.elf.Depmod.Options opt = new org.lkmd.elf.Depmod.Options(moduleDir, dirname, release, configPaths, symvers,
                 systemMap, errsyms, show, warn, quick, prefix, r::resolve, explicit);
         try {
             return new org.lkmd.elf.Depmod(opt, log, out()).run();

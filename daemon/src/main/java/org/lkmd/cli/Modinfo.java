@@ -40,7 +40,7 @@ public final class Modinfo extends Verb {
     @Option(names = {"-k", "--kernel"}, paramLabel = "KVER", description = "Use KVER kernel version")
     String kernel;
     @Option(names = {"-b", "--basedir"}, paramLabel = "DIR", description = "Use DIR as filesystem root for /lib/modules")
-    Path basedir;
+    String basedir;
     @Option(names = {"-V", "--version"}, description = "Show version")
     boolean version;
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help")
@@ -73,7 +73,7 @@ public final class Modinfo extends Verb {
         String release = kernel != null ? kernel : releaseOption() != null ? releaseOption() : Kernels.releaseOf(root());
         // kmod builds "BASEDIR/lib/modules/REL" as a string and prints paths under it verbatim ("-b /" gives "//lib/...")
         String baseText = basedir != null
-                ? (basedir.toString().startsWith("/") ? basedir.toString() : System.getProperty("user.dir") + "/" + basedir)
+                ? (basedir.startsWith("/") ? basedir : System.getProperty("user.dir") + "/" + basedir)
                 : root().isSystem() ? "" : root().dir().toString();
         String dirname = baseText + "/lib/modules/" + release;
         Path moduleDir = Path.of(dirname);

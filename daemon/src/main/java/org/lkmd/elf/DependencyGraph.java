@@ -75,7 +75,7 @@ final class DependencyGraph {
                 name = strip(name);
                 if (!owners.containsKey(name)) {
                     if (printUnknown && !ds.weak()) {
-                        log.warn(m.path + " needs unknown symbol " + ds.name());
+                        log.warn(m.shown + " needs unknown symbol " + ds.name());
                     }
                     continue;
                 }
@@ -83,7 +83,7 @@ final class DependencyGraph {
                 if (printUnknown && kernelCrcs != null && owner == null && !ds.weak()) {
                     Long crc = kernelCrcs.get(name);
                     if (crc != null && crc != ds.crc()) {
-                        log.warn(m.path + " disagrees about version of symbol " + ds.name());
+                        log.warn(m.shown + " disagrees about version of symbol " + ds.name());
                     }
                 }
                 if (owner == null) {

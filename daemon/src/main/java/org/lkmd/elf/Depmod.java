@@ -29,6 +29,7 @@ public final class Depmod {
      * What to do.
      *
      * @param moduleDir    {@code BASEDIR/lib/modules/RELEASE}
+     * @param dirname      the same dir spelled as kmod prints it (not normalized: {@code -b /} gives {@code //lib/...})
      * @param release      the kernel release (matched by depmod.d)
      * @param configPaths  depmod.d files or dirs, already resolved
      * @param symvers      {@code -E}: Module.symvers, or null
@@ -41,7 +42,7 @@ public final class Depmod {
      * @param resolveUnderRoot maps an absolute config path (external dirs) to the real file
      * @param explicitModules module files given on the command line instead of a scan; empty for {@code -a}
      */
-    public record Options(Path moduleDir, String release, List<Path> configPaths, Path symvers, Path systemMap,
+    public record Options(Path moduleDir, String dirname, String release, List<Path> configPaths, Path symvers, Path systemMap,
                           boolean printUnknown, boolean toStdout, boolean warnDups, boolean quick, char symPrefix,
                           java.util.function.Function<String, Path> resolveUnderRoot,
                           List<Path> explicitModules) {
@@ -60,7 +61,7 @@ public final class Depmod {
     /** Runs depmod; returns the exit status (0 or 1). */
     public int run() throws IOException, InterruptedException {
         if (opt.quick() && !opt.toStdout() && upToDate()) {
-            log.debug(opt.moduleDir() + "/modules.dep is up to date!");
+            log.debug(opt.dirname() + "/modules.dep is up to date!");
             return 0;
         }
         DependencyGraph graph = new DependencyGraph(opt.symPrefix());
@@ -96,14 +97,14 @@ public final class Depmod {
                     boolean printUnknown, Map<String, Long> kernelCrcs) throws IOException, InterruptedException {
         Map<String, DepmodModule> found;
         try {
-            ModuleScanner scanner = new ModuleScanner(opt.moduleDir(), cfg, log, parser::submit);
+            ModuleScanner scanner = new ModuleScanner(opt.moduleDir(), opt.dirname(), cfg, log, parser::submit);
             found = opt.explicitModules().isEmpty() ? scanner.scan(externals) : scanner.only(opt.explicitModules());
         } catch (IOException e) {
-            log.error("could not open directory " + opt.moduleDir() + ": " + ModuleScanner.reason(e));
+            log.error("could not open directory " + opt.dirname() + ": " + ModuleScanner.reason(e));
             log.fatal("could not search modules: " + ModuleScanner.reason(e));
             return 1;
         }
-        List<DepmodModule> modules = ModuleOrder.arrange(found, opt.moduleDir(), log);
+        List<DepmodModule> modules = ModuleOrder.arrange(found, opt.moduleDir(), opt.dirname(), log);
         parser.collect(modules, log);
 
         graph.addExports(modules);
@@ -118,7 +119,7 @@ public final class Depmod {
             return 1;
         }
 
-        Map<String, byte[]> files = new DepmodOutputs(modules, graph, opt.moduleDir(), log, opt.warnDups())
+        Map<String, byte[]> files = new DepmodOutputs(modules, graph, opt.moduleDir(), opt.dirname(), log, opt.warnDups())
                 .build(!opt.toStdout());
         if (opt.toStdout()) {
             for (byte[] b : files.values()) {
@@ -153,7 +154,7 @@ public final class Depmod {
             FileTime t = Files.getLastModifiedTime(dep);
             return !newerModule(opt.moduleDir(), t.toMillis() / 1000);
         } catch (IOException e) {
-            log.error("could not fstatat(" + opt.moduleDir() + ", modules.dep): " + ModuleScanner.reason(e));
+            log.error("could not fstatat(" + opt.dirname() + ", modules.dep): " + ModuleScanner.reason(e));
             return false;
         }
     }

@@ -14,6 +14,8 @@ public final class DepmodModule {
     final Path path;
     /** Path relative to the module dir, or null for a module outside it (external dir). */
     final String relpath;
+    /** The path as kmod prints it in messages. */
+    final String shown;
     int sortIdx = 1;
     int idx;
     int users;
@@ -26,10 +28,11 @@ public final class DepmodModule {
     List<KoFile.DependencySymbol> dependencySymbols = List.of();
     final List<DepmodModule> deps = new ArrayList<>();
 
-    DepmodModule(String name, Path path, String relpath) {
+    DepmodModule(String name, Path path, String relpath, String dirname) {
         this.name = name;
         this.path = path;
         this.relpath = relpath;
+        this.shown = relpath != null ? dirname + "/" + relpath : path.toString();
     }
 
     /** Module name ('-' turned into '_'). */

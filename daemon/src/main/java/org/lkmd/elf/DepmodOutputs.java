@@ -33,10 +33,13 @@ final class DepmodOutputs {
     private final List<DepmodModule> modules;
     private final DependencyGraph graph;
     private final Path moduleDir;
+    private final String dirname;
     private final DepmodLog log;
     private final boolean warnDups;
 
-    DepmodOutputs(List<DepmodModule> modules, DependencyGraph graph, Path moduleDir, DepmodLog log, boolean warnDups) {
+    DepmodOutputs(List<DepmodModule> modules, DependencyGraph graph, Path moduleDir, String dirname, DepmodLog log,
+                  boolean warnDups) {
+        this.dirname = dirname;
         this.modules = modules;
         this.graph = graph;
         this.moduleDir = moduleDir;
@@ -190,9 +193,9 @@ final class DepmodOutputs {
         try {
             return Files.readAllBytes(moduleDir.resolve(name));
         } catch (NoSuchFileException e) {
-            log.warn("could not open " + name + " at " + moduleDir + ": No such file or directory");
+            log.warn("could not open " + name + " at " + dirname + ": No such file or directory");
         } catch (IOException e) {
-            log.warn("could not open " + name + " at " + moduleDir + ": " + ModuleScanner.reason(e));
+            log.warn("could not open " + name + " at " + dirname + ": " + ModuleScanner.reason(e));
         }
         return null;
     }

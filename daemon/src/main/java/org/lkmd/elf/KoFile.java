@@ -5,7 +5,6 @@ import net.fornwall.jelf.ElfFile;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,8 +17,8 @@ import java.util.Optional;
 
 /**
  * A kernel module ({@code .ko}, possibly gzip/xz/zstd-compressed, told by magic bytes) read the way
- * libkmod reads it: the ELF header and section table through jelf, section contents straight from
- * the (mapped or decompressed) image.
+ * libkmod reads it: the ELF header through jelf, the section table and the sections asked for
+ * read on demand (positional reads of an uncompressed file, views of a decompressed image).
  *
  * <ul>
  *   <li>{@link #modInfo()}: {@code .modinfo} records;</li>
@@ -222,10 +221,6 @@ public final class KoFile implements AutoCloseable {
         } catch (KoFileException e) {
             return false;
         }
-    }
-
-    private byte[] bytes(Section s) throws KoFileException {
-        return s.type == 8 ? new byte[0] : read(s.offset, (int) s.size);
     }
 
     /** True when the module has a section of that name. */

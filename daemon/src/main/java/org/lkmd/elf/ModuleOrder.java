@@ -21,7 +21,7 @@ final class ModuleOrder {
     private ModuleOrder() {
     }
 
-    static List<DepmodModule> arrange(Map<String, DepmodModule> byName, Path moduleDir, DepmodLog log) {
+    static List<DepmodModule> arrange(Map<String, DepmodModule> byName, Path moduleDir, String dirname, DepmodLog log) {
         List<DepmodModule> array = new ArrayList<>(byName.size());
         for (String name : KmodHash.iterationOrder(byName.keySet(), 512)) {
             array.add(byName.get(name));
@@ -31,12 +31,12 @@ final class ModuleOrder {
         try {
             data = Files.readAllBytes(order);
         } catch (NoSuchFileException e) {
-            log.warn("could not open modules.order at " + moduleDir + ": No such file or directory");
+            log.warn("could not open modules.order at " + dirname + ": No such file or directory");
         } catch (IOException e) {
-            log.warn("could not open modules.order at " + moduleDir + ": " + ModuleScanner.reason(e));
+            log.warn("could not open modules.order at " + dirname + ": " + ModuleScanner.reason(e));
         }
         if (data != null) {
-            sortByOrderFile(array, new String(data, StandardCharsets.ISO_8859_1), order, log);
+            sortByOrderFile(array, new String(data, StandardCharsets.ISO_8859_1), dirname + "/modules.order", log);
         }
         for (int i = 0; i < array.size(); i++) {
             array.get(i).idx = i;
@@ -44,7 +44,7 @@ final class ModuleOrder {
         return array;
     }
 
-    private static void sortByOrderFile(List<DepmodModule> array, String text, Path file, DepmodLog log) {
+    private static void sortByOrderFile(List<DepmodModule> array, String text, String file, DepmodLog log) {
         if (!text.isEmpty() && !text.endsWith("\n")) {
             int lines = text.split("\n", -1).length;
             log.error(file + ":" + lines + " corrupted line misses '\\n'");

@@ -1,7 +1,6 @@
 package org.lkmd.elf;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -55,7 +54,7 @@ final class ModuleParser implements AutoCloseable {
                 r = new Result(List.of(), String.valueOf(e.getCause()), null, List.of());
             }
             if (r.exportError != null) {
-                log.error("failed to load symbols from " + m.path + ": " + r.exportError);
+                log.error("failed to load symbols from " + m.shown + ": " + r.exportError);
             }
             m.exports = r.exports;
             m.info = r.info;

@@ -21,14 +21,17 @@ import java.util.Map;
  */
 final class ModuleScanner {
     private final Path moduleDir;
+    private final String dirname;
     private final DepmodConfig cfg;
     private final DepmodLog log;
     private final Map<String, DepmodModule> byName = new HashMap<>();
     private final java.util.function.Consumer<DepmodModule> onFound;
 
     /** @param onFound told of each module chosen so far (a later, higher-priority copy may replace it) */
-    ModuleScanner(Path moduleDir, DepmodConfig cfg, DepmodLog log, java.util.function.Consumer<DepmodModule> onFound) {
+    ModuleScanner(Path moduleDir, String dirname, DepmodConfig cfg, DepmodLog log,
+                  java.util.function.Consumer<DepmodModule> onFound) {
         this.moduleDir = moduleDir;
+        this.dirname = dirname;
         this.cfg = cfg;
         this.log = log;
         this.onFound = onFound;
@@ -53,7 +56,7 @@ final class ModuleScanner {
             }
             String modname = ModuleName.fromPath(p.toString());
             String rel = p.startsWith(moduleDir) ? moduleDir.relativize(p).toString() : null;
-            byName.put(modname, new DepmodModule(modname, p, rel));
+            byName.put(modname, new DepmodModule(modname, p, rel, dirname));
         }
         return byName;
     }
@@ -92,7 +95,7 @@ final class ModuleScanner {
                         consider(p);
                     }
                 } else {
-                    log.error("unsupported file type " + p + ": " + Integer.toOctalString(0));
+                    log.error("unsupported file type " + p + ": " + Integer.toOctalString(fileType(p)));
                 }
             }
         }
@@ -102,11 +105,11 @@ final class ModuleScanner {
         String modname = ModuleName.fromPath(p.toString());
         DepmodModule old = byName.get(modname);
         if (old != null && oldIsHigherPriority(old, p, modname)) {
-            log.debug("Ignored lower priority: " + p + ", higher: " + old.path);
+            log.debug("Ignored lower priority: " + p + ", higher: " + old.shown);
             return;
         }
         String rel = p.startsWith(moduleDir) ? moduleDir.relativize(p).toString() : null;
-        DepmodModule m = new DepmodModule(modname, p, rel);
+        DepmodModule m = new DepmodModule(modname, p, rel, dirname);
         byName.put(modname, m);
         onFound.accept(m);
     }
@@ -163,6 +166,15 @@ final class ModuleScanner {
         String rel = moduleDir.relativize(p).toString();
         int slash = rel.lastIndexOf('/');
         return rel.substring(0, Math.min(rel.length(), slash + 1 + modname.length()));
+    }
+
+    /** {@code st_mode & S_IFMT}, as kmod prints it for entries that are neither file nor dir. */
+    private static int fileType(Path p) {
+        try {
+            return ((Integer) Files.getAttribute(p, "unix:mode")) & 0170000;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     static String reason(IOException e) {
