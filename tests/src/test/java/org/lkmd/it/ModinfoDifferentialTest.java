@@ -125,4 +125,26 @@ class ModinfoDifferentialTest {
         }
         assertSameLines(kmodBatch(tmp, args), lkmdBatch(args));
     }
+
+    @Test
+    void corruptFilesGiveKmodsErrorAfterTheFilename(@TempDir Path tmp) throws Exception {
+        byte[] e1000e;
+        try (var s = Files.walk(Path.of("/lib/modules", rel, "kernel"))) {
+            e1000e = Files.readAllBytes(s.filter(p -> p.getFileName().toString().equals("e1000e.ko")).findFirst().orElseThrow());
+        }
+        Path truncated = Files.write(tmp.resolve("truncated.ko"), java.util.Arrays.copyOf(e1000e, 1000));
+        Path garbage = Files.writeString(tmp.resolve("garbage.ko"), "not an ELF file at all");
+        byte[] noInfo = e1000e.clone();
+        int at = new String(noInfo, StandardCharsets.ISO_8859_1).indexOf("\0.modinfo\0");
+        noInfo[at + 2] = 'X';
+        Path noModinfo = Files.write(tmp.resolve("no-modinfo.ko"), noInfo);
+        for (Path p : List.of(truncated, garbage, noModinfo)) {
+            KmodTree.Result k = KmodTree.sh("modinfo", p.toString());
+            KmodTree.Result l = KmodTree.lkmd("modinfo", p.toString());
+            assertEquals(k.rc(), l.rc(), p.toString());
+            assertEquals(k.outText(), l.outText(), p.toString());
+            assertEquals(k.err(), l.err(), p.toString());
+            assertTrue(l.err().contains("could not get modinfo from"), l.err());
+        }
+    }
 }
