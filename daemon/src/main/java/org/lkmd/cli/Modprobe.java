@@ -16,6 +16,7 @@ import org.lkmd.loader.HookIo;
 import org.lkmd.loader.LoadOutcome;
 import org.lkmd.loader.ModuleLoader;
 import org.lkmd.loader.ModuleRemover;
+import org.lkmd.loader.Prober;
 import org.lkmd.modprobe.ModprobeConfig;
 import org.lkmd.modprobe.ModprobeConfigLoader;
 import picocli.CommandLine.Command;
@@ -226,41 +227,22 @@ public final class Modprobe extends Verb {
         }
     }
 
-    /**
-     * kmod_module_probe_insert_module with modprobe's flags: a module already in the kernel is
-     * done (an error with --first-time), a blacklisted one is skipped quietly when reached through
-     * an alias (or by name with -b); otherwise its plan runs. Returns -errno or 0.
-     */
+    /** Probes one looked-up module with modprobe's flags and reports a failure as kmod does. Returns -errno or 0. */
     private int probeInsert(ResolveContext ctx, ModuleLoader loader, Kernel kernel, ModuleRef mod, String query,
                             String extra) {
-        boolean ignoreLoaded = showDepends;
-        if (!ignoreLoaded && inKernel(kernel, mod.name(), mod.builtin())) {
-            if (firstTime) {
-                log.error(ModuleLoader.insertMessage(mod.name(), Errno.EEXIST));
-                return -Errno.EEXIST.code();
-            }
-            return 0;
-        }
-        if (ctx.blacklisted(mod, useBlacklist)) {
-            return 0;
-        }
-        LoadPlan plan = ctx.plan(mod, query, extra, ignoreCommands, n -> kernel.state(n) == ModuleState.BUILTIN);
         int flags = (force || forceModversion ? Kernel.MODULE_INIT_IGNORE_MODVERSIONS : 0)
                 | (force || forceVermagic ? Kernel.MODULE_INIT_IGNORE_VERMAGIC : 0);
-        LoadOutcome outcome = loader.load(plan, new ModuleLoader.Options(firstTime, flags,
-                show ? this::print : s -> { }, ignoreLoaded, dryRun || showDepends));
-        if (!outcome.failed()) {
+        Prober.Result r = new Prober(kernel, loader).probe(ctx, mod, query, extra, new Prober.Flags(showDepends,
+                dryRun || showDepends, firstTime, useBlacklist, ignoreCommands, flags, show ? this::print : s -> { }));
+        if (!r.failed()) {
             return 0;
         }
-        int failedAt = outcome.steps().size() - 1;
-        if (plan.steps().get(failedAt) instanceof LoadStep.Install) {
+        if (Prober.failedInCommand(r)) {
             // libkmod names the command first, then modprobe reports the insert as failed
-            log.error(outcome.message());
-            log.error(ModuleLoader.insertMessage(mod.name(), outcome.errno()));
-        } else {
-            log.error(ModuleLoader.insertMessage(mod.name(), outcome.errno()));
+            log.error(r.message());
         }
-        return -outcome.errno().code();
+        log.error(ModuleLoader.insertMessage(mod.name(), r.errno()));
+        return -r.errno().code();
     }
 
     /** tools/modprobe.c rmmod(): every module the name stands for, until one fails. Returns -errno or 0. */

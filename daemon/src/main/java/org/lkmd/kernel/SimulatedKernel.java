@@ -32,6 +32,7 @@ import java.util.TreeSet;
  * Thread-safe: every call holds the instance lock, as the kernel's module_mutex does.
  */
 public final class SimulatedKernel implements Kernel {
+    /** Where module state lives ({@code sys/module}, {@code proc/modules}): the root, or a state directory. */
     private final Root root;
     private final String release;
     private final Map<String, Errno> failing;
@@ -40,7 +41,7 @@ public final class SimulatedKernel implements Kernel {
     private final List<String> unloadOrder = new ArrayList<>();
 
     private SimulatedKernel(Builder b) {
-        this.root = b.root;
+        this.root = b.stateDir != null ? Root.of(b.stateDir) : b.root;
         this.release = b.release;
         this.failing = Map.copyOf(b.failing);
         this.compression = b.compression != null ? Set.copyOf(b.compression) : readCompression(b.root);
@@ -60,6 +61,7 @@ public final class SimulatedKernel implements Kernel {
         private String release = "6.1.0-test";
         private final Map<String, Errno> failing = new HashMap<>();
         private Set<String> compression;
+        private java.nio.file.Path stateDir;
 
         private Builder(Root root) {
             this.root = root;
@@ -79,6 +81,15 @@ public final class SimulatedKernel implements Kernel {
         /** In-kernel decompression support, instead of reading {@code sys/module/compression}. */
         public Builder compression(String... algorithms) {
             compression = new LinkedHashSet<>(Arrays.asList(algorithms));
+            return this;
+        }
+
+        /**
+         * Keep module state under this directory instead of the root: for simulating on a real
+         * system, whose {@code /sys} cannot take the files a load writes.
+         */
+        public Builder stateDir(java.nio.file.Path dir) {
+            this.stateDir = dir;
             return this;
         }
 

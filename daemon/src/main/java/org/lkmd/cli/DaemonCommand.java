@@ -1,0 +1,83 @@
+package org.lkmd.cli;
+
+import org.lkmd.config.DaemonConfig;
+import org.lkmd.config.Root;
+import org.lkmd.daemon.Daemon;
+import org.lkmd.daemon.SnapshotLoader;
+import org.lkmd.kernel.Kernel;
+import org.lkmd.kernel.SimulatedKernel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * {@code lkmd daemon}: the long-running module loader. {@code --simulate} decides and logs every
+ * load without making it (a simulated kernel keeps its state in {@code /run/lkmd/simulate}) and
+ * runs no RUN programs: safe on any machine, a kernel without module support included.
+ */
+@Command(name = "daemon", description = "Run the module-loading daemon.")
+public final class DaemonCommand extends Verb {
+    @Option(names = "--simulate", description = "Decide and log loads without making them; run no RUN programs.")
+    boolean simulate;
+
+    @Option(names = "--coldplug", paramLabel = "MODE", description = "Override the config's coldplug mode: trigger, scan or off.")
+    String coldplug;
+
+    @Override
+    public Integer call() {
+        Root root = root();
+        runtimeDirForNativeLibraries(root);
+        Optional<DaemonConfig.ColdplugMode> mode = Optional.empty();
+        if (coldplug != null) {
+            try {
+                mode = Optional.of(DaemonConfig.ColdplugMode.valueOf(coldplug.toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                err().println("lkmd daemon: --coldplug must be trigger, scan or off, not '" + coldplug + "'");
+                return 2;
+            }
+        }
+        String release = releaseOption() != null ? releaseOption() : Kernels.releaseOf(root);
+        Kernel kernel;
+        if (simulate) {
+            Path state = root.resolve("/run/lkmd/simulate");
+            try {
+                Files.createDirectories(state);
+            } catch (IOException e) {
+                err().println("lkmd daemon: cannot create " + state + ": " + e.getMessage());
+                return 1;
+            }
+            kernel = SimulatedKernel.on(root).release(release).stateDir(state).build();
+        } else {
+            kernel = kernel();
+        }
+        Daemon d = new Daemon(root, kernel, new SnapshotLoader(root, release, Clock.systemUTC()), Clock.systemUTC(),
+                main.context().env(), simulate, mode);
+        return d.run();
+    }
+
+    /**
+     * Native libraries (netty's epoll, JNA) unpack to a temporary directory: at early boot /tmp may
+     * be missing or read-only, so they go to the runtime directory unless told otherwise.
+     */
+    static void runtimeDirForNativeLibraries(Root root) {
+        String dir = System.getenv("RUNTIME_DIRECTORY");
+        Path run = dir != null ? Path.of(dir.split(":")[0]) : root.resolve("/run/lkmd");
+        try {
+            Files.createDirectories(run);
+        } catch (IOException e) {
+            return; // the libraries' own defaults then apply, and their errors name the problem
+        }
+        if (System.getProperty("io.netty.native.workdir") == null) {
+            System.setProperty("io.netty.native.workdir", run.toString());
+        }
+        if (System.getProperty("jna.tmpdir") == null) {
+            System.setProperty("jna.tmpdir", run.toString());
+        }
+    }
+}

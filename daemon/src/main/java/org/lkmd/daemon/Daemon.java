@@ -1,0 +1,350 @@
+package org.lkmd.daemon;
+
+import ch.qos.logback.classic.Level;
+import org.lkmd.config.DaemonConfig;
+import org.lkmd.config.Diagnostic;
+import org.lkmd.config.ParseResult;
+import org.lkmd.config.Root;
+import org.lkmd.config.Severity;
+import org.lkmd.kernel.Kernel;
+import org.lkmd.loader.ModuleLoader;
+import org.lkmd.loader.Prober;
+import org.lkmd.rules.ProcessProgramRunner;
+import org.lkmd.rules.RulesEngine;
+import org.lkmd.uevent.Coldplug;
+import org.lkmd.uevent.EventQueue;
+import org.lkmd.uevent.NetlinkUeventSource;
+import org.lkmd.uevent.Uevent;
+import org.lkmd.uevent.UeventSink;
+import org.lkmd.uevent.UeventSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The daemon's composition root and lifecycle: builds the first {@link Snapshot}, wires the netlink
+ * source (socket-activated or its own) to the {@link EventQueue} and the {@link EventHandler},
+ * coldplugs, tells systemd {@code READY=1}, then serves until {@link #stop()}.
+ *
+ * <p>Threads: one reads the netlink socket and only parses and enqueues; the queue's workers run
+ * rules and loads; one rebuilds snapshots on reload (SIGHUP, {@link #reload()}), swapping them
+ * whole; one resynchronises after the kernel reports lost events (ENOBUFS) by scanning sysfs.
+ * {@code /run/lkmd/queue} exists while events are queued or running ({@code lkmd settle} waits for
+ * it to go, as udev's settle does with {@code /run/udev/queue}).
+ */
+public final class Daemon {
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+    private final Root root;
+    private final Kernel kernel;
+    private final SnapshotLoader loader;
+    private final Clock clock;
+    private final Map<String, String> env;
+    private final boolean simulate;
+    private final Optional<DaemonConfig.ColdplugMode> coldplugOverride;
+    private final AtomicReference<Snapshot> snapshot = new AtomicReference<>();
+    private final AtomicLong generation = new AtomicLong();
+    private final EventLog events = new EventLog(4096);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "lkmd-reload");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile EventQueue queue;
+    private volatile UeventSource source;
+    private volatile SdNotify notify;
+    private volatile Instant started;
+    private volatile List<Diagnostic> lastReloadProblems = List.of();
+
+    /**
+     * @param simulate         plan loads without making them, run no RUN programs
+     * @param coldplugOverride a coldplug mode from the command line, over the config's
+     */
+    public Daemon(Root root, Kernel kernel, SnapshotLoader loader, Clock clock, Map<String, String> env,
+                  boolean simulate, Optional<DaemonConfig.ColdplugMode> coldplugOverride) {
+        this.root = root;
+        this.kernel = kernel;
+        this.loader = loader;
+        this.clock = clock;
+        this.env = env;
+        this.simulate = simulate;
+        this.coldplugOverride = coldplugOverride;
+    }
+
+    /** Runs until {@link #stop()}; returns the exit code (2 for an unusable configuration at start). */
+    public int run() {
+        started = clock.instant();
+        ParseResult<Snapshot> first = loader.load(generation.incrementAndGet(), true);
+        report(first.diagnostics());
+        if (first.value().isEmpty()) {
+            log.error("Failed to start: configuration unusable (see above)");
+            return 2;
+        }
+        Snapshot s = first.value().get();
+        snapshot.set(s);
+        applyLogLevel(s.config());
+        if (!Files.isDirectory(loader.modulesDir())) {
+            log.error("Failed to find the module directory {} for kernel {}: no module will load "
+                    + "(install the kernel's modules, or start with --kernel-release)", loader.modulesDir(), s.release());
+        }
+        notify = SdNotify.fromEnvironment(env);
+        DaemonConfig c = s.config();
+        ModuleLoader moduleLoader = new ModuleLoader(kernel, c.hookTimeout(), "/bin/sh");
+        RulesEngine engine = new RulesEngine(root, new ProcessProgramRunner(c.hookTimeout(),
+                ProcessProgramRunner.DEFAULT_MAX_OUTPUT, List.of(Path.of("/usr/lib/lkmd"), Path.of("/usr/lib/udev"))));
+        EventHandler handler = new EventHandler(root, snapshot::get, new Prober(kernel, moduleLoader), engine, events,
+                clock, simulate);
+        queue = new EventQueue(c.effectiveWorkers(), c.queueCapacity(), c.eventTimeout(), handler);
+        QueueMarker marker = new QueueMarker(root.resolve("/run/lkmd/queue"), queue);
+        try {
+            NetlinkUeventSource.Options opts = NetlinkUeventSource.Options.DEFAULTS.withReceiveBuffer(c.receiveBuffer());
+            Optional<NetlinkUeventSource> activated = NetlinkUeventSource.fromSocketActivation(env, opts);
+            source = activated.isPresent() ? activated.get() : NetlinkUeventSource.open(opts);
+            log.info("Listening for kernel uevents ({}, receive buffer {} bytes)",
+                    activated.isPresent() ? "socket from systemd" : "own socket",
+                    ((NetlinkUeventSource) source).receiveBufferSize());
+        } catch (IOException e) {
+            log.error("Failed to open the kernel uevent socket: {}", e.getMessage());
+            marker.close();
+            queue.close();
+            return 1;
+        }
+        Coldplug coldplug = new Coldplug(root);
+        Thread reader = new Thread(() -> readLoop(marker, coldplug), "lkmd-netlink");
+        reader.start();
+        installSignals();
+        DaemonConfig.ColdplugMode mode = coldplugOverride.orElse(c.coldplug());
+        notify.send("STATUS=Coldplugging (" + mode.name().toLowerCase() + ")");
+        coldplug(coldplug, marker, mode);
+        notify.send("READY=1\nSTATUS=" + status());
+        log.info("Ready: {} (generation {}, {} rules, coldplug {})", simulate ? "simulating" : "loading modules",
+                s.generation(), s.rules().size(), mode.name().toLowerCase());
+        Thread watchdog = startWatchdog();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        notify.send("STOPPING=1\nSTATUS=Stopping");
+        log.info("Stopping");
+        source.stop();
+        try {
+            reader.join(5000);
+            List<Uevent> left = queue.shutdown(Duration.ofSeconds(10));
+            if (!left.isEmpty()) {
+                log.warn("Stopped with {} events not handled", left.size());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        source.close();
+        if (watchdog != null) {
+            watchdog.interrupt();
+        }
+        marker.close();
+        background.shutdownNow();
+        notify.close();
+        return 0;
+    }
+
+    private void readLoop(QueueMarker marker, Coldplug coldplug) {
+        try {
+            source.run(new UeventSink() {
+                @Override
+                public void accept(Uevent event) throws InterruptedException {
+                    enqueue(marker, event);
+                }
+
+                @Override
+                public void overflow() {
+                    log.warn("Kernel dropped uevents (receive buffer overrun): rescanning sysfs so no device misses its driver");
+                    background.submit(() -> resync(marker, coldplug));
+                }
+            });
+        } catch (IOException e) {
+            log.error("Failed to read kernel uevents: {}", e.getMessage());
+            stop();
+        }
+    }
+
+    private void enqueue(QueueMarker marker, Uevent e) throws InterruptedException {
+        marker.beforeEvent();
+        try {
+            queue.put(e);
+        } finally {
+            marker.admitted();
+        }
+    }
+
+    private void resync(QueueMarker marker, Coldplug coldplug) {
+        try {
+            List<Uevent> found = coldplug.scan();
+            for (Uevent u : found) {
+                enqueue(marker, u);
+            }
+            log.info("Resynchronised: {} devices with a modalias rescanned", found.size());
+        } catch (IOException e) {
+            log.error("Failed to rescan sysfs after lost events: {}", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void coldplug(Coldplug coldplug, QueueMarker marker, DaemonConfig.ColdplugMode mode) {
+        try {
+            switch (mode) {
+                case TRIGGER -> {
+                    Coldplug.TriggerReport r = coldplug.trigger("add", Optional.of(UUID.randomUUID()));
+                    r.failed().forEach((p, why) -> log.warn("Failed to trigger {}: {}, ignoring", p, why));
+                    // the kernel answers each write with an event: give them time to arrive, then settle
+                    awaitQuiet(Duration.ofSeconds(60));
+                    log.info("Coldplug: triggered {} devices", r.written().size());
+                }
+                case SCAN -> {
+                    List<Uevent> found = coldplug.scan();
+                    for (Uevent u : found) {
+                        enqueue(marker, u);
+                    }
+                    queue.awaitIdle(Duration.ofSeconds(120));
+                    log.info("Coldplug: scanned {} devices with a modalias", found.size());
+                }
+                case OFF -> log.info("Coldplug: off");
+            }
+        } catch (IOException e) {
+            log.error("Failed to coldplug: {}", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits until the queue has been idle for a moment (events from a trigger arrive over time). */
+    private void awaitQuiet(Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        long lastDone = -1;
+        while (System.nanoTime() < deadline) {
+            queue.awaitIdle(Duration.ofMillis(Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            Thread.sleep(100);
+            EventQueue.Stats st = queue.stats();
+            if (st.queued() + st.running() == 0 && st.done() == lastDone) {
+                return;
+            }
+            lastDone = st.done();
+        }
+    }
+
+    /** Rebuilds the snapshot aside and swaps it in whole, or keeps the running one. Returns true when swapped. */
+    public boolean reload() {
+        notify.send("RELOADING=1\nSTATUS=Reloading");
+        try {
+            ParseResult<Snapshot> next = loader.load(generation.get() + 1, false);
+            report(next.diagnostics());
+            if (next.value().isEmpty()) {
+                lastReloadProblems = next.diagnostics();
+                log.error("Failed to reload configuration, keeping generation {}", snapshot.get().generation());
+                return false;
+            }
+            generation.incrementAndGet();
+            snapshot.set(next.value().get());
+            applyLogLevel(next.value().get().config());
+            lastReloadProblems = List.of();
+            log.info("Reloaded configuration: generation {}", next.value().get().generation());
+            return true;
+        } finally {
+            notify.send("READY=1\nSTATUS=" + status());
+        }
+    }
+
+    /** Asks {@link #run()} to stop and return. */
+    public void stop() {
+        stopped.countDown();
+    }
+
+    public Snapshot snapshot() {
+        return snapshot.get();
+    }
+
+    public EventLog events() {
+        return events;
+    }
+
+    public EventQueue queue() {
+        return queue;
+    }
+
+    public Instant started() {
+        return started;
+    }
+
+    /** Diagnostics of the last reload that failed (empty when the last one worked). */
+    public List<Diagnostic> lastReloadProblems() {
+        return lastReloadProblems;
+    }
+
+    private String status() {
+        EventQueue.Stats st = queue.stats();
+        return "Processing events: " + events.events() + " handled, " + (st.queued() + st.running()) + " in queue";
+    }
+
+    private void installSignals() {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> background.submit(this::reload));
+            sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> stop());
+            sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> stop());
+        } catch (IllegalArgumentException e) {
+            log.warn("Failed to install signal handlers: {}, ignoring", e.getMessage());
+        }
+    }
+
+    private Thread startWatchdog() {
+        Optional<Duration> every = notify.watchdog();
+        if (every.isEmpty()) {
+            return null;
+        }
+        Thread t = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                notify.send("WATCHDOG=1");
+                try {
+                    Thread.sleep(every.get().toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "lkmd-watchdog");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static void report(List<Diagnostic> diags) {
+        for (Diagnostic d : diags) {
+            if (d.severity() == Severity.ERROR) {
+                log.error("{}", d);
+            } else {
+                log.warn("{}", d);
+            }
+        }
+    }
+
+    private static void applyLogLevel(DaemonConfig c) {
+        org.slf4j.Logger rootLogger = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        if (rootLogger instanceof ch.qos.logback.classic.Logger l && System.getenv("LKMD_LOG_LEVEL") == null) {
+            l.setLevel(Level.toLevel(c.logLevel(), Level.INFO));
+        }
+    }
+}

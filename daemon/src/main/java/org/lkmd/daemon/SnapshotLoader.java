@@ -1,0 +1,111 @@
+package org.lkmd.daemon;
+
+import org.lkmd.config.DaemonConfig;
+import org.lkmd.config.DaemonConfigLoader;
+import org.lkmd.config.Diagnostic;
+import org.lkmd.config.ParseResult;
+import org.lkmd.config.Root;
+import org.lkmd.index.DepEntry;
+import org.lkmd.index.ModuleIndex;
+import org.lkmd.index.ModuleIndexLoader;
+import org.lkmd.loader.ModuleResolver;
+import org.lkmd.modprobe.ModprobeConfig;
+import org.lkmd.modprobe.ModprobeConfigLoader;
+import org.lkmd.rules.RuleSet;
+import org.lkmd.rules.RulesLoader;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Builds a {@link Snapshot} from the files under a root. The snapshot fails (empty result, the
+ * caller keeps the one it has) when the daemon config is invalid, the rules cannot be read as a
+ * set, or, unless {@code allowNoIndex}, the module index cannot be read. Bad lines inside a file
+ * never fail it: they are reported and skipped.
+ */
+public final class SnapshotLoader {
+    private final Root root;
+    private final String release;
+    private final Clock clock;
+
+    public SnapshotLoader(Root root, String release, Clock clock) {
+        this.root = root;
+        this.release = release;
+        this.clock = clock;
+    }
+
+    public String release() {
+        return release;
+    }
+
+    public Path modulesDir() {
+        return root.modulesDir(release);
+    }
+
+    /**
+     * @param generation   the new snapshot's generation
+     * @param allowNoIndex at start: run with an empty index (nothing loads, every load says why)
+     *                     rather than not at all
+     */
+    public ParseResult<Snapshot> load(long generation, boolean allowNoIndex) {
+        List<Diagnostic> diags = new ArrayList<>();
+        ParseResult<DaemonConfig> config = DaemonConfigLoader.load(root);
+        diags.addAll(config.diagnostics());
+        ParseResult<RuleSet> rules = RulesLoader.load(root);
+        diags.addAll(rules.diagnostics());
+        Path modulesDir = modulesDir();
+        ParseResult<ModprobeConfig> modprobe = ModprobeConfigLoader.load(root, modulesDir, List.of());
+        diags.addAll(modprobe.diagnostics());
+        ParseResult<ModuleIndex> index = new ModuleIndexLoader().load(modulesDir);
+        diags.addAll(index.diagnostics());
+        Optional<ModuleIndex> idx = index.value();
+        if (idx.isEmpty() && allowNoIndex) {
+            idx = Optional.of(new EmptyIndex(modulesDir));
+        }
+        if (config.value().isEmpty() || rules.value().isEmpty() || modprobe.value().isEmpty() || idx.isEmpty()) {
+            return ParseResult.failed(diags);
+        }
+        ModuleResolver resolver = new ModuleResolver(modprobe.value().get(), idx.get(), modulesDir);
+        return ParseResult.of(new Snapshot(generation, clock.instant(), config.value().get(), rules.value().get(),
+                resolver, release, diags), diags);
+    }
+
+    /** An index that knows no module: the daemon runs, and every load reports "not found". */
+    private record EmptyIndex(Path modulesDir) implements ModuleIndex {
+        @Override
+        public Optional<DepEntry> dep(String moduleName) {
+            return Optional.empty();
+        }
+
+        @Override
+        public List<String> aliases(String alias) {
+            return List.of();
+        }
+
+        @Override
+        public List<String> symbols(String symbolKey) {
+            return List.of();
+        }
+
+        @Override
+        public boolean builtin(String moduleName) {
+            return false;
+        }
+
+        @Override
+        public List<String> builtinAliases(String alias) {
+            return List.of();
+        }
+
+        @Override
+        public void dumpAliases(Appendable out) {
+        }
+
+        @Override
+        public void dumpSymbols(Appendable out) {
+        }
+    }
+}
