@@ -61,6 +61,7 @@ public final class Daemon {
     private final AtomicLong generation = new AtomicLong();
     private final EventLog events = new EventLog(4096);
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch ready = new CountDownLatch(1);
     private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "lkmd-reload");
         t.setDaemon(true);
@@ -133,6 +134,7 @@ public final class Daemon {
         notify.send("STATUS=Coldplugging (" + mode.name().toLowerCase() + ")");
         coldplug(coldplug, marker, mode);
         notify.send("READY=1\nSTATUS=" + status());
+        ready.countDown();
         log.info("Ready: {} (generation {}, {} rules, coldplug {})", simulate ? "simulating" : "loading modules",
                 s.generation(), s.rules().size(), mode.name().toLowerCase());
         Thread watchdog = startWatchdog();
@@ -268,6 +270,16 @@ public final class Daemon {
         } finally {
             notify.send("READY=1\nSTATUS=" + status());
         }
+    }
+
+    /** Waits until coldplug is done and the daemon told systemd READY=1. */
+    public boolean awaitReady(Duration timeout) throws InterruptedException {
+        return ready.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** The uevent source (for its drop counters and port id); null before {@link #run()} opened it. */
+    public UeventSource source() {
+        return source;
     }
 
     /** Asks {@link #run()} to stop and return. */

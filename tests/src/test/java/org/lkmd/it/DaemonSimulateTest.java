@@ -1,0 +1,180 @@
+package org.lkmd.it;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lkmd.config.DaemonConfig;
+import org.lkmd.config.Root;
+import org.lkmd.daemon.Daemon;
+import org.lkmd.daemon.EventRecord;
+import org.lkmd.daemon.SnapshotLoader;
+import org.lkmd.kernel.SimulatedKernel;
+import org.lkmd.uevent.DropReason;
+import org.lkmd.uevent.NetlinkUeventSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The daemon in --simulate mode on this machine's real kernel: uevents made by writing {@code add}
+ * to {@code /sys/devices/.../uevent} must plan exactly the modules kmod's modprobe would load for
+ * each device's MODALIAS; forged datagrams carrying a MODALIAS must plan nothing and be counted.
+ */
+class DaemonSimulateTest {
+    @TempDir
+    static Path tmp;
+    static Path root;
+    static String rel;
+    static Daemon daemon;
+    static Thread thread;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root: writes to /sys uevent files");
+        assumeTrue(Files.isWritable(Path.of("/sys/devices")) || Files.exists(Path.of("/sys/devices")), "no sysfs");
+        rel = RealTree.release();
+        RealTree.kmodTool("modprobe");
+        root = FakeRoots.hostLike(tmp.resolve("root"));
+        Files.createSymbolicLink(root.resolve("sys"), Path.of("/sys"));
+        Path rules = root.resolve("etc/lkmd/rules.d");
+        Files.createDirectories(rules);
+        Path repo = Path.of(System.getProperty("lkmd.repo", ".."));
+        Files.copy(repo.resolve("rules/80-lkmd-drivers.rules"), rules.resolve("80-lkmd-drivers.rules"));
+        Path state = root.resolve("run/lkmd/simulate");
+        Files.createDirectories(state);
+        Root r = Root.of(root);
+        daemon = new Daemon(r, SimulatedKernel.on(r).release(rel).stateDir(state).build(),
+                new SnapshotLoader(r, rel, Clock.systemUTC()), Clock.systemUTC(), Map.of(), true,
+                Optional.of(DaemonConfig.ColdplugMode.OFF));
+        thread = new Thread(daemon::run, "daemon-under-test");
+        thread.start();
+        assertTrue(daemon.awaitReady(Duration.ofSeconds(60)), "daemon did not become ready");
+    }
+
+    @AfterAll
+    static void stop() throws InterruptedException {
+        if (daemon != null) {
+            daemon.stop();
+            thread.join(30_000);
+        }
+    }
+
+    /** Devices on this machine with a MODALIAS in their uevent file, by devpath. */
+    private static Map<String, String> devicesWithModalias() throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(Path.of("/sys/devices"), 12)) {
+            for (Path u : s.filter(p -> p.getFileName().toString().equals("uevent")).toList()) {
+                if (!Files.exists(u.getParent().resolve("subsystem"))) {
+                    continue;
+                }
+                try {
+                    for (String l : Files.readAllLines(u)) {
+                        if (l.startsWith("MODALIAS=")) {
+                            out.put(u.getParent().toString().substring("/sys".length()), l.substring(9).strip());
+                        }
+                    }
+                } catch (IOException e) {
+                    // unreadable uevent file: not a device we can test
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier done, Duration max) throws InterruptedException {
+        long end = System.nanoTime() + max.toNanos();
+        while (!done.getAsBoolean() && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void realUeventsPlanWhatKmodWouldLoad() throws Exception {
+        Map<String, String> devices = devicesWithModalias();
+        assumeTrue(!devices.isEmpty(), "no device with a modalias on this machine");
+        for (String devpath : devices.keySet()) {
+            Files.writeString(Path.of("/sys" + devpath + "/uevent"), "add");
+        }
+        waitFor(() -> devices.keySet().stream().allMatch(d -> !daemon.events().forDevpath(d).isEmpty()),
+                Duration.ofSeconds(120));
+        List<String> diffs = new ArrayList<>();
+        for (Map.Entry<String, String> d : devices.entrySet()) {
+            List<EventRecord> recs = daemon.events().forDevpath(d.getKey());
+            assertTrue(!recs.isEmpty(), "no event handled for " + d.getKey());
+            EventRecord last = recs.get(recs.size() - 1);
+            Set<String> ours = new TreeSet<>();
+            for (EventRecord.Outcome o : last.outcomes()) {
+                if (o.result() == EventRecord.Result.DRY_RUN) {
+                    ours.add(o.what());
+                    if (o.detail() != null && !o.detail().isEmpty()) {
+                        ours.addAll(List.of(o.detail().split(" ")));
+                    }
+                }
+            }
+            Set<String> kmods = kmodPlan(d.getValue());
+            if (!ours.equals(kmods)) {
+                diffs.add(d.getKey() + " (" + d.getValue() + "): kmod " + kmods + ", lkmd " + ours);
+            }
+        }
+        assertEquals(List.of(), diffs);
+        long planned = devices.keySet().stream().map(daemon.events()::forDevpath)
+                .filter(rs -> rs.get(rs.size() - 1).outcomes().stream()
+                        .anyMatch(o -> o.result() == EventRecord.Result.DRY_RUN)).count();
+        System.out.println("lkmd daemon --simulate: " + devices.size() + " real uevents with MODALIAS, "
+                + planned + " planned loads, all equal to kmod's --show-depends");
+    }
+
+    /** The module names kmod's modprobe would insert for a MODALIAS (its --show-depends, insmod lines). */
+    private static Set<String> kmodPlan(String modalias) {
+        Tool t = Tool.exec(List.of(RealTree.kmodTool("modprobe"), "-d", root.toString(), "-S", rel, "-q",
+                "--show-depends", "--", modalias));
+        return t.out().lines().filter(l -> l.startsWith("insmod "))
+                .map(l -> l.split(" ")[1]).map(p -> p.substring(p.lastIndexOf('/') + 1))
+                .map(f -> f.substring(0, f.indexOf('.')).replace('-', '_'))
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    @Test
+    void forgedDatagramsLoadNothingAndAreCounted() throws Exception {
+        NetlinkUeventSource src = (NetlinkUeventSource) daemon.source();
+        long before = src.drops().get(DropReason.FORGED_SENDER);
+        String forgedPath = "/devices/platform/lkmd-forged";
+        String payload = "add@" + forgedPath + "\0ACTION=add\0DEVPATH=" + forgedPath
+                + "\0SUBSYSTEM=platform\0MODALIAS=platform:pcspkr\0SEQNUM=999999\0";
+        // a root process may send to group 1 and to the daemon's port id: both must be dropped
+        Tool t = Tool.exec(List.of("python3", "-c",
+                "import socket,sys\n"
+                        + "s=socket.socket(socket.AF_NETLINK,socket.SOCK_RAW,15)\n"
+                        + "s.bind((0,0))\n"
+                        + "m=sys.argv[1].encode().replace(b'\\\\0',b'\\0')\n"
+                        + "s.sendto(m,(0,1))\n"
+                        + "s.sendto(m,(int(sys.argv[2]),0))\n",
+                payload.replace("\0", "\\0"), Integer.toString(src.portId())));
+        assertEquals(0, t.rc(), t.err());
+        waitFor(() -> src.drops().get(DropReason.FORGED_SENDER) >= before + 2, Duration.ofSeconds(20));
+        assertEquals(before + 2, src.drops().get(DropReason.FORGED_SENDER));
+        assumeTrue(Files.exists(Path.of("/sys/devices/platform/pcspkr/uevent")), "no pcspkr device to send a real event");
+        // a real event afterwards proves the forgeries were read (and not merely still queued)
+        Files.writeString(Path.of("/sys/devices/platform/pcspkr/uevent"), "change");
+        waitFor(() -> daemon.events().records().stream().anyMatch(r -> r.devpath().equals("/devices/platform/pcspkr")
+                && r.action().equals("change")), Duration.ofSeconds(20));
+        assertTrue(daemon.events().forDevpath(forgedPath).isEmpty(), "a forged event was handled");
+    }
+}
