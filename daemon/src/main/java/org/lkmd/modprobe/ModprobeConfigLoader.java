@@ -64,13 +64,13 @@ public final class ModprobeConfigLoader {
         for (Path p : files.values()) {
             try {
                 if (Files.size(p) > MAX_FILE) {
-                    diags.add(Diagnostic.warning(p.toString(), 0, "file larger than " + (MAX_FILE >> 20) + " MiB, ignored"));
+                    diags.add(Diagnostic.error(p.toString(), 0, "file larger than " + (MAX_FILE >> 20) + " MiB, ignored"));
                     continue;
                 }
                 String text = new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1);
                 ModprobeConfigParser.parse(p.toString(), text, entries, diags);
             } catch (IOException e) {
-                diags.add(Diagnostic.warning(p.toString(), 0, "cannot read: " + reason(e)));
+                diags.add(Diagnostic.error(p.toString(), 0, "cannot read: " + reason(e)));
             }
         }
         Path cmdline = root.resolve("/proc/cmdline");
@@ -79,7 +79,7 @@ public final class ModprobeConfigLoader {
                 KernelCmdlineParser.parse("/proc/cmdline",
                         new String(Files.readAllBytes(cmdline), StandardCharsets.ISO_8859_1), entries);
             } catch (IOException e) {
-                diags.add(Diagnostic.warning(cmdline.toString(), 0, "cannot read: " + reason(e)));
+                diags.add(Diagnostic.error(cmdline.toString(), 0, "cannot read: " + reason(e)));
             }
         }
         return ParseResult.of(new ModprobeConfig(entries), diags);
@@ -101,13 +101,13 @@ public final class ModprobeConfigLoader {
                     continue;
                 }
                 if (Files.isDirectory(p)) {
-                    diags.add(Diagnostic.warning(p.toString(), 0, "directories inside directories are not supported, ignored"));
+                    diags.add(Diagnostic.error(p.toString(), 0, "directories inside directories are not supported, ignored"));
                     continue;
                 }
                 files.putIfAbsent(name, p);
             }
         } catch (IOException e) {
-            diags.add(Diagnostic.warning(path.toString(), 0, "cannot list: " + reason(e)));
+            diags.add(Diagnostic.error(path.toString(), 0, "cannot list: " + reason(e)));
         }
     }
 

@@ -58,7 +58,7 @@ public final class ModprobeConfigParser {
                 lineNo++;
             }
             if (line.length() > MAX_LINE) {
-                diagnostics.add(Diagnostic.warning(file, lineNo,
+                diagnostics.add(Diagnostic.error(file, lineNo,
                         "line longer than " + MAX_LINE + " bytes, ignored"));
                 continue;
             }
@@ -113,7 +113,7 @@ public final class ModprobeConfigParser {
                         ? new ConfigEntry.WeakdepLine(new Weakdep(module.get(), words(rest)), file, lineNo) : null;
             }
             case "include", "config" -> {
-                diagnostics.add(Diagnostic.warning(file, lineNo,
+                diagnostics.add(Diagnostic.error(file, lineNo,
                         "command " + cmd + " is deprecated and not parsed anymore"));
                 yield null;
             }
@@ -137,7 +137,7 @@ public final class ModprobeConfigParser {
     }
 
     private static Diagnostic bad(String file, int lineNo, String cmd) {
-        return Diagnostic.warning(file, lineNo, "ignoring bad line starting with '" + cmd + "'");
+        return Diagnostic.error(file, lineNo, "ignoring bad line starting with '" + cmd + "'");
     }
 
     private static Optional<String> name(String word) {
