@@ -20,14 +20,8 @@ public final class ModuleName {
         return false;
     }
 
-    /** The basename up to its first '.', with '-' replaced by '_'. */
+    /** The basename up to its first '.', with '-' replaced by '_'; see {@link org.lkmd.index.ModuleNames#fromPath}. */
     public static String fromPath(String path) {
-        int slash = path.lastIndexOf('/');
-        String base = path.substring(slash + 1);
-        int dot = base.indexOf('.');
-        if (dot >= 0) {
-            base = base.substring(0, dot);
-        }
-        return base.replace('-', '_');
+        return org.lkmd.index.ModuleNames.fromPath(path);
     }
 }

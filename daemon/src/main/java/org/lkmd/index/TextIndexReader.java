@@ -95,34 +95,11 @@ public final class TextIndexReader {
 
     /** A module path's name as kmod computes it: basename up to the first '.', '-' to '_'. */
     public static String moduleName(String path) {
-        String base = path.substring(path.lastIndexOf('/') + 1);
-        int dot = base.indexOf('.');
-        return (dot < 0 ? base : base.substring(0, dot)).replace('-', '_');
+        return ModuleNames.fromPath(path);
     }
 
-    /**
-     * libkmod's alias normalization: '-' becomes '_' outside bracket expressions; an unmatched
-     * ']' or an unterminated '[' makes the alias invalid (empty result).
-     */
+    /** libkmod's alias normalization; see {@link ModuleNames#normalizeAlias}. */
     public static Optional<String> normalizeAlias(String alias) {
-        StringBuilder b = new StringBuilder(alias.length());
-        for (int i = 0; i < alias.length(); i++) {
-            char c = alias.charAt(i);
-            if (c == '-') {
-                b.append('_');
-            } else if (c == ']') {
-                return Optional.empty();
-            } else if (c == '[') {
-                int close = alias.indexOf(']', i);
-                if (close < 0) {
-                    return Optional.empty();
-                }
-                b.append(alias, i, close + 1);
-                i = close;
-            } else {
-                b.append(c);
-            }
-        }
-        return Optional.of(b.toString());
+        return ModuleNames.normalizeAlias(alias);
     }
 }

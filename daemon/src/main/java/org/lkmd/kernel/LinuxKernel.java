@@ -43,11 +43,13 @@ public final class LinuxKernel implements Kernel {
     }
 
     private final Root root;
+    private final SysfsModules sysfs;
     private final String release;
     private volatile LibC libc;
 
     private LinuxKernel(Root root, String release) {
         this.root = root;
+        this.sysfs = new SysfsModules(root);
         this.release = release;
     }
 
@@ -138,64 +140,26 @@ public final class LinuxKernel implements Kernel {
 
     @Override
     public ModuleState state(String name) {
-        Path dir = root.sysModule(name.replace('-', '_'));
-        try {
-            ModuleState s = ModuleState.fromInitstate(Files.readString(dir.resolve("initstate")));
-            if (s != null) {
-                return s;
-            }
-        } catch (IOException e) {
-            // no initstate: builtin modules with parameters have only the directory
-        }
-        return Files.isDirectory(dir) ? ModuleState.BUILTIN : ModuleState.ABSENT;
+        return sysfs.state(name);
     }
 
     @Override
     public int refcount(String name) {
-        try {
-            return Integer.parseInt(Files.readString(root.sysModule(name.replace('-', '_')).resolve("refcnt")).strip());
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
+        return sysfs.refcount(name);
     }
 
     @Override
     public List<String> holders(String name) {
-        Path dir = root.sysModule(name.replace('-', '_')).resolve("holders");
-        Set<String> out = new TreeSet<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                out.add(p.getFileName().toString());
-            }
-        } catch (IOException e) {
-            return List.of();
-        }
-        return List.copyOf(out);
+        return sysfs.holders(name);
     }
 
     @Override
     public List<LoadedModule> loadedModules() {
-        List<LoadedModule> out = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(root.resolve("/proc/modules"))) {
-                LoadedModule m = LoadedModule.parse(line);
-                if (m != null) {
-                    out.add(m);
-                }
-            }
-        } catch (IOException e) {
-            return List.of();
-        }
-        return out;
+        return sysfs.loadedModules();
     }
 
     @Override
     public Set<String> compressionAlgorithms() {
-        try {
-            String s = Files.readString(root.resolve("/sys/module/compression")).strip();
-            return s.isEmpty() ? Set.of() : Set.of(s.split("\\s+"));
-        } catch (IOException e) {
-            return Set.of();
-        }
+        return sysfs.compression();
     }
 }

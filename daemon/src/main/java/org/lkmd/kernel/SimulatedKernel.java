@@ -34,6 +34,7 @@ import java.util.TreeSet;
 public final class SimulatedKernel implements Kernel {
     /** Where module state lives ({@code sys/module}, {@code proc/modules}): the root, or a state directory. */
     private final Root root;
+    private final SysfsModules sysfs;
     private final String release;
     private final Map<String, Errno> failing;
     private final Set<String> compression;
@@ -42,9 +43,10 @@ public final class SimulatedKernel implements Kernel {
 
     private SimulatedKernel(Builder b) {
         this.root = b.stateDir != null ? Root.of(b.stateDir) : b.root;
+        this.sysfs = new SysfsModules(this.root);
         this.release = b.release;
         this.failing = Map.copyOf(b.failing);
-        this.compression = b.compression != null ? Set.copyOf(b.compression) : readCompression(b.root);
+        this.compression = b.compression != null ? Set.copyOf(b.compression) : new SysfsModules(b.root).compression();
     }
 
     public static Builder on(Root root) {
@@ -252,59 +254,22 @@ public final class SimulatedKernel implements Kernel {
 
     @Override
     public ModuleState state(String name) {
-        Path dir = root.sysModule(normalize(name));
-        Path initstate = dir.resolve("initstate");
-        try {
-            ModuleState s = ModuleState.fromInitstate(Files.readString(initstate));
-            if (s != null) {
-                return s;
-            }
-        } catch (IOException e) {
-            // no initstate: a directory alone is a builtin module with parameters
-        }
-        return Files.isDirectory(dir) ? ModuleState.BUILTIN : ModuleState.ABSENT;
+        return sysfs.state(name);
     }
 
     @Override
     public int refcount(String name) {
-        try {
-            return Integer.parseInt(Files.readString(root.sysModule(normalize(name)).resolve("refcnt")).strip());
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
+        return sysfs.refcount(name);
     }
 
     @Override
     public List<String> holders(String name) {
-        Path dir = root.sysModule(normalize(name)).resolve("holders");
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        Set<String> out = new TreeSet<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                out.add(p.getFileName().toString());
-            }
-        } catch (IOException e) {
-            return List.of();
-        }
-        return List.copyOf(out);
+        return sysfs.holders(name);
     }
 
     @Override
     public List<LoadedModule> loadedModules() {
-        List<LoadedModule> out = new ArrayList<>();
-        try {
-            for (String line : readProcModules()) {
-                LoadedModule m = LoadedModule.parse(line);
-                if (m != null) {
-                    out.add(m);
-                }
-            }
-        } catch (IOException e) {
-            return List.of();
-        }
-        return out;
+        return sysfs.loadedModules();
     }
 
     @Override
@@ -312,18 +277,8 @@ public final class SimulatedKernel implements Kernel {
         return compression;
     }
 
-    private static Set<String> readCompression(Root root) {
-        try {
-            String s = Files.readString(root.resolve("/sys/module/compression")).strip();
-            return s.isEmpty() ? Set.of() : Set.of(s.split("\\s+"));
-        } catch (IOException e) {
-            return Set.of();
-        }
-    }
-
     private List<String> readProcModules() throws IOException {
-        Path p = root.resolve("/proc/modules");
-        return Files.exists(p) ? Files.readAllLines(p) : List.of();
+        return sysfs.procModulesLines();
     }
 
     private static List<String> dependenciesOf(List<String> procLines, String name) {

@@ -1,5 +1,7 @@
 package org.lkmd.modprobe;
 
+import org.lkmd.index.ModuleNames;
+
 import java.util.ArrayList;
 import java.util.List;
 

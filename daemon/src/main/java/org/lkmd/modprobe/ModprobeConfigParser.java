@@ -1,5 +1,7 @@
 package org.lkmd.modprobe;
 
+import org.lkmd.index.ModuleNames;
+
 import org.lkmd.config.Diagnostic;
 
 import java.util.ArrayList;

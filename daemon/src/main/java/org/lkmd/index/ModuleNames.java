@@ -1,4 +1,4 @@
-package org.lkmd.modprobe;
+package org.lkmd.index;
 
 import java.util.Optional;
 

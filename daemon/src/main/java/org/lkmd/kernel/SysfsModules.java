@@ -1,0 +1,95 @@
+package org.lkmd.kernel;
+
+import org.lkmd.config.Root;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Module state as the kernel shows it under a root: {@code /sys/module/<name>/{initstate,refcnt,
+ * holders/}}, {@code /proc/modules} and {@code /sys/module/compression}. Shared by the real and
+ * the simulated kernel, so both are read the same way. Names are taken '-' or '_' spelled.
+ */
+final class SysfsModules {
+    private final Root root;
+
+    SysfsModules(Root root) {
+        this.root = root;
+    }
+
+    Path dir(String name) {
+        return root.sysModule(name.replace('-', '_'));
+    }
+
+    /** {@code initstate}'s word; a directory without it is a builtin module with parameters. */
+    ModuleState state(String name) {
+        Path dir = dir(name);
+        try {
+            ModuleState s = ModuleState.fromInitstate(Files.readString(dir.resolve("initstate")));
+            if (s != null) {
+                return s;
+            }
+        } catch (IOException e) {
+            // no initstate: builtin modules with parameters have only the directory
+        }
+        return Files.isDirectory(dir) ? ModuleState.BUILTIN : ModuleState.ABSENT;
+    }
+
+    int refcount(String name) {
+        try {
+            return Integer.parseInt(Files.readString(dir(name).resolve("refcnt")).strip());
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    List<String> holders(String name) {
+        Path dir = dir(name).resolve("holders");
+        Set<String> out = new TreeSet<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                out.add(p.getFileName().toString());
+            }
+        } catch (IOException e) {
+            return List.of();
+        }
+        return List.copyOf(out);
+    }
+
+    /** {@code /proc/modules} lines as written, empty when there is none. */
+    List<String> procModulesLines() throws IOException {
+        Path p = root.resolve("/proc/modules");
+        return Files.exists(p) ? Files.readAllLines(p) : List.of();
+    }
+
+    List<LoadedModule> loadedModules() {
+        List<LoadedModule> out = new ArrayList<>();
+        try {
+            for (String line : procModulesLines()) {
+                LoadedModule m = LoadedModule.parse(line);
+                if (m != null) {
+                    out.add(m);
+                }
+            }
+        } catch (IOException e) {
+            return List.of();
+        }
+        return out;
+    }
+
+    /** Algorithms named by {@code /sys/module/compression}; empty if none. */
+    Set<String> compression() {
+        try {
+            String s = Files.readString(root.resolve("/sys/module/compression")).strip();
+            return s.isEmpty() ? Set.of() : Set.of(s.split("\\s+"));
+        } catch (IOException e) {
+            return Set.of();
+        }
+    }
+}
