@@ -1,0 +1,198 @@
+/*
+ * lkmd-modprobe: the kernel's module helper (/proc/sys/kernel/modprobe) for systems run by lkmd.
+ *
+ * The kernel runs its helper as "modprobe -q -- NAME" and waits for it to exit. A JVM start per
+ * request is far slower than kmod's modprobe, so this small program forwards exactly that form of
+ * call to the running lkmd daemon over its control socket and exits with the daemon's answer. Any
+ * other command line, or no daemon answering, runs the full Java tool ("lkmd modprobe ARGS"),
+ * which resolves and loads in-process: the helper never decides anything itself.
+ *
+ * Protocol: one request line {"v":1,"cmd":"load","name":NAME,"quiet":BOOL} and one response line
+ * {"v":1,"ok":true,"rc":N,"messages":[...]} on /run/lkmd/control ($LKMD_CONTROL_SOCKET overrides).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define MAX_NAME 4096
+#define MAX_RESPONSE (1 << 20)
+
+/* Runs "<dir of this program>/../lkmd modprobe ARGS..." (the Java tool); never returns on success. */
+static int fallback(int argc, char **argv)
+{
+	char self[PATH_MAX], launcher[PATH_MAX + 16];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	const char *env = getenv("LKMD_LAUNCHER");
+	char **args = calloc((size_t)argc + 2, sizeof(char *));
+
+	if (args == NULL)
+		return 1;
+	if (env != NULL && env[0] != '\0') {
+		snprintf(launcher, sizeof(launcher), "%s", env);
+	} else {
+		if (n <= 0)
+			return 1;
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash == NULL)
+			return 1;
+		*slash = '\0';
+		snprintf(launcher, sizeof(launcher), "%s/../lkmd", self);
+	}
+	args[0] = launcher;
+	args[1] = "modprobe";
+	for (int i = 1; i < argc; i++)
+		args[i + 1] = argv[i];
+	args[argc + 1] = NULL;
+	execv(launcher, args);
+	fprintf(stderr, "modprobe: FATAL: cannot run %s: %s\n", launcher, strerror(errno));
+	return 1;
+}
+
+/* The kernel's call shape: [-q|--quiet]... [--] NAME. Returns the name, or NULL for anything else. */
+static const char *kernel_form(int argc, char **argv, int *quiet)
+{
+	const char *name = NULL;
+	int dashdash = 0;
+
+	*quiet = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!dashdash && (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0))
+			*quiet = 1;
+		else if (!dashdash && strcmp(a, "--") == 0)
+			dashdash = 1;
+		else if (!dashdash && a[0] == '-')
+			return NULL;
+		else if (name == NULL)
+			name = a;
+		else
+			return NULL; /* options after the name: the full tool handles them */
+	}
+	if (name == NULL || name[0] == '\0' || strlen(name) > MAX_NAME)
+		return NULL;
+	return name;
+}
+
+/* Appends s to buf as a JSON string body. Returns 0, or -1 if it does not fit. */
+static int json_string(char *buf, size_t size, size_t *len, const char *s)
+{
+	for (; *s; s++) {
+		char esc[8];
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			snprintf(esc, sizeof(esc), "\\%c", c);
+		else if (c < 0x20)
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+		else
+			snprintf(esc, sizeof(esc), "%c", c);
+		size_t l = strlen(esc);
+		if (*len + l + 1 > size)
+			return -1;
+		memcpy(buf + *len, esc, l);
+		*len += l;
+	}
+	buf[*len] = '\0';
+	return 0;
+}
+
+/* Prints the "messages" array's strings to stderr, one per line (escapes \" \\ \n \t handled). */
+static void print_messages(const char *resp)
+{
+	const char *p = strstr(resp, "\"messages\":[");
+	if (p == NULL)
+		return;
+	p += strlen("\"messages\":[");
+	while (*p && *p != ']') {
+		if (*p++ != '"')
+			continue;
+		while (*p && *p != '"') {
+			if (*p == '\\' && p[1]) {
+				p++;
+				fputc(*p == 'n' ? '\n' : *p == 't' ? '\t' : *p, stderr);
+			} else {
+				fputc(*p, stderr);
+			}
+			p++;
+		}
+		fputc('\n', stderr);
+		if (*p)
+			p++;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int quiet;
+	const char *name = kernel_form(argc, argv, &quiet);
+	const char *path = getenv("LKMD_CONTROL_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char req[2 * MAX_NAME + 128];
+	size_t len = 0;
+	int fd;
+
+	if (name == NULL)
+		return fallback(argc, argv);
+	if (path == NULL || path[0] == '\0')
+		path = "/run/lkmd/control";
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return fallback(argc, argv);
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return fallback(argc, argv); /* no daemon: the Java tool works alone */
+	}
+	len = (size_t)snprintf(req, sizeof(req), "{\"v\":1,\"cmd\":\"load\",\"name\":\"");
+	if (json_string(req, sizeof(req), &len, name) < 0) {
+		close(fd);
+		return fallback(argc, argv);
+	}
+	len += (size_t)snprintf(req + len, sizeof(req) - len, "\",\"quiet\":%s}\n", quiet ? "true" : "false");
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, req + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(fd);
+			return fallback(argc, argv);
+		}
+		off += (size_t)w;
+	}
+	char *resp = malloc(MAX_RESPONSE + 1);
+	size_t got = 0;
+	if (resp == NULL) {
+		close(fd);
+		return fallback(argc, argv);
+	}
+	while (got < MAX_RESPONSE) {
+		ssize_t r = read(fd, resp + got, MAX_RESPONSE - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		if (memchr(resp + got - (size_t)r, '\n', (size_t)r) != NULL)
+			break;
+	}
+	close(fd);
+	resp[got] = '\0';
+	if (got == 0 || strstr(resp, "\"ok\":true") == NULL) {
+		/* the daemon could not take the request (old version, shutting down): do it ourselves */
+		free(resp);
+		return fallback(argc, argv);
+	}
+	const char *rc = strstr(resp, "\"rc\":");
+	int code = rc != NULL ? atoi(rc + 5) : 1;
+	if (!quiet)
+		print_messages(resp);
+	free(resp);
+	return code;
+}
