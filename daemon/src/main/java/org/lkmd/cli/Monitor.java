@@ -90,11 +90,13 @@ public final class Monitor extends Verb {
             JsonObject o = e.getAsJsonObject();
             sb.append(": ").append(o.get("what").getAsString()).append(' ')
                     .append(o.get("result").getAsString().toLowerCase());
-            if (!o.get("errno").isJsonNull()) {
-                sb.append(' ').append(o.get("errno").getAsString());
+            String errno = ControlCodec.string(o, "errno");
+            String detail = ControlCodec.string(o, "detail");
+            if (errno != null) {
+                sb.append(' ').append(errno);
             }
-            if (!o.get("detail").isJsonNull() && !o.get("detail").getAsString().isEmpty()) {
-                sb.append(" (").append(o.get("detail").getAsString()).append(')');
+            if (detail != null && !detail.isEmpty()) {
+                sb.append(" (").append(detail).append(')');
             }
         }
         return sb.toString();
