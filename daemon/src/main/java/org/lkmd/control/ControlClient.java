@@ -58,7 +58,12 @@ public final class ControlClient implements AutoCloseable {
 
     /** Sends a request and waits for its answer. */
     public JsonObject call(JsonObject request, Duration timeout) throws IOException {
-        send(request);
+        try {
+            send(request);
+        } catch (IOException e) {
+            // a refused peer is told why and closed before it could write: read the reason
+            return read(Duration.ofSeconds(1)).orElseThrow(() -> e);
+        }
         return read(timeout).orElseThrow(() -> new IOException("no answer from the daemon within "
                 + timeout.toSeconds() + " s"));
     }

@@ -28,6 +28,8 @@ final class ControlHandler extends SimpleChannelInboundHandler<String> {
     private static final Logger log = LoggerFactory.getLogger(ControlHandler.class);
     /** How long settle may be asked to wait at most. */
     static final long MAX_SETTLE_MS = 3_600_000;
+    /** How long a refused connection is drained before it is closed. */
+    static final long DRAIN_MS = 2000;
 
     private final ControlService service;
     private final ExecutorService blocking;
@@ -35,6 +37,7 @@ final class ControlHandler extends SimpleChannelInboundHandler<String> {
     private final ControlServer.Limits limits;
     private boolean counted;
     private boolean busy;
+    private boolean refused;
     private AutoCloseable subscription;
     private ScheduledFuture<?> settleTimer;
 
@@ -96,6 +99,9 @@ final class ControlHandler extends SimpleChannelInboundHandler<String> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, String line) {
+        if (refused) {
+            return; // draining until the peer hangs up
+        }
         if (busy || subscription != null) {
             refuse(ctx, "one request at a time: wait for the answer (or close the monitor stream) first");
             return;
@@ -241,6 +247,9 @@ final class ControlHandler extends SimpleChannelInboundHandler<String> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (refused) {
+            return;
+        }
         if (cause instanceof TooLongFrameException) {
             log.warn("Refused control request: longer than {} bytes", limits.maxRequest());
             refuse(ctx, "request larger than " + limits.maxRequest() + " bytes");
@@ -252,12 +261,24 @@ final class ControlHandler extends SimpleChannelInboundHandler<String> {
         }
     }
 
-    /** Sends an error line and closes the connection. */
+    /**
+     * Sends an error line and ends the connection: output is shut down at once; what the peer
+     * still sends is read and dropped until it hangs up, for at most {@link #DRAIN_MS}, because
+     * closing a Unix socket with unread input resets it and the peer would lose the error line.
+     */
     private void refuse(ChannelHandlerContext ctx, String message) {
+        if (refused) {
+            return;
+        }
+        refused = true;
         endStreams();
-        busy = true; // nothing more is read from this connection
-        ctx.writeAndFlush(ControlCodec.line(ControlCodec.error(message)))
-                .addListener(f -> ctx.close());
+        busy = true;
+        ctx.writeAndFlush(ControlCodec.line(ControlCodec.error(message))).addListener(f -> {
+            if (ctx.channel() instanceof EpollDomainSocketChannel ch && ch.isActive()) {
+                ch.shutdownOutput();
+            }
+            ctx.executor().schedule(() -> ctx.close(), DRAIN_MS, TimeUnit.MILLISECONDS);
+        });
     }
 
 }
