@@ -222,5 +222,13 @@ public final class Explainer {
             }
             out.add(sb.toString());
         }
+        EventRecord last = recs.get(recs.size() - 1);
+        for (EventRecord.Outcome o : last.outcomes()) {
+            if (o.result() == EventRecord.Result.FAILED) {
+                out.add("why not: the last load of " + o.what() + " failed"
+                        + (o.errno() != null ? " with " + o.errno().name() : "")
+                        + (o.detail() != null ? " (" + o.detail() + ")" : ""));
+            }
+        }
     }
 }
