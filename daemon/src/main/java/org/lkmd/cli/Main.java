@@ -14,7 +14,8 @@ import java.io.PrintWriter;
 @Command(name = "lkmd", mixinStandardHelpOptions = true, version = "lkmd 0.1.0",
         description = "The loadable-kernel-module daemon and its kmod-compatible tools.",
         subcommands = {Modprobe.class, Insmod.class, Rmmod.class, Lsmod.class, Modinfo.class, Depmod.class,
-                DaemonCommand.class, Settle.class})
+                DaemonCommand.class, Settle.class, Status.class, Reload.class, Monitor.class,
+                Trigger.class, Explain.class, Test.class, Verify.class})
 public final class Main implements Runnable {
     @Mixin
     GlobalOptions globals;

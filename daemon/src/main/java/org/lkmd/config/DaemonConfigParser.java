@@ -20,6 +20,8 @@ import java.util.Set;
  * [netlink]  receive_buffer = 134217728 (bytes)
  * [loader]   hook_timeout = 30 (s)
  * [log]      level = "info"
+ * [reload]   watch = true, rebuild_index = true, debounce_ms = 500
+ * [autoclean] enabled = false, idle_minutes = 30, keep = ["module", ...]
  * </pre>
  */
 public final class DaemonConfigParser {
@@ -31,7 +33,9 @@ public final class DaemonConfigParser {
             "events", Set.of("workers", "queue_capacity", "timeout"),
             "netlink", Set.of("receive_buffer"),
             "loader", Set.of("hook_timeout"),
-            "log", Set.of("level"));
+            "log", Set.of("level"),
+            "reload", Set.of("watch", "rebuild_index", "debounce_ms"),
+            "autoclean", Set.of("enabled", "idle_minutes", "keep"));
 
     private DaemonConfigParser() {
     }
@@ -81,8 +85,15 @@ public final class DaemonConfigParser {
         if (!Set.of("error", "warn", "info", "debug", "trace").contains(level)) {
             v.error("log", "level", "must be error, warn, info, debug or trace, not \"" + level + "\"");
         }
+        boolean watch = v.bool("reload", "watch", d.reload().watch());
+        boolean rebuild = v.bool("reload", "rebuild_index", d.reload().rebuildIndex());
+        long debounce = v.number("reload", "debounce_ms", d.reload().debounce().toMillis(), 0, 60_000);
+        boolean clean = v.bool("autoclean", "enabled", d.autoclean().enabled());
+        long idle = v.number("autoclean", "idle_minutes", d.autoclean().idle().toMinutes(), 1, 525_600);
+        List<String> keep = v.names("autoclean", "keep");
         DaemonConfig c = new DaemonConfig(coldplug, workers, capacity, Duration.ofSeconds(timeout), rcvbuf,
-                Duration.ofSeconds(hook), level);
+                Duration.ofSeconds(hook), level, new DaemonConfig.Reload(watch, rebuild, Duration.ofMillis(debounce)),
+                new DaemonConfig.Autoclean(clean, Duration.ofMinutes(idle), keep));
         return diags.stream().anyMatch(x -> x.severity() == Severity.ERROR)
                 ? ParseResult.failed(diags) : ParseResult.of(c, diags);
     }
@@ -115,6 +126,40 @@ public final class DaemonConfigParser {
                 return dflt;
             }
             return l;
+        }
+
+        boolean bool(String table, String key, boolean dflt) {
+            Object o = raw(table, key);
+            if (o == null) {
+                return dflt;
+            }
+            if (o instanceof Boolean b) {
+                return b;
+            }
+            error(table, key, "must be true or false");
+            return dflt;
+        }
+
+        /** An array of module names (normalized: '-' and '_' are the same in module names). */
+        List<String> names(String table, String key) {
+            Object o = raw(table, key);
+            if (o == null) {
+                return List.of();
+            }
+            List<String> out = new ArrayList<>();
+            if (o instanceof List<?> l) {
+                for (Object x : l) {
+                    if (x instanceof String s && !s.isBlank() && s.matches("[A-Za-z0-9_-]+")) {
+                        out.add(s.replace('-', '_'));
+                    } else {
+                        error(table, key, "must list module names, not " + x);
+                        return List.of();
+                    }
+                }
+                return out;
+            }
+            error(table, key, "must be an array of module names");
+            return List.of();
         }
 
         private Object raw(String table, String key) {

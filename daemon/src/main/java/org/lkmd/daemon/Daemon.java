@@ -6,6 +6,9 @@ import org.lkmd.config.Diagnostic;
 import org.lkmd.config.ParseResult;
 import org.lkmd.config.Root;
 import org.lkmd.config.Severity;
+import org.lkmd.control.ControlCodec;
+import org.lkmd.control.ControlServer;
+import org.lkmd.control.DaemonControl;
 import org.lkmd.kernel.Kernel;
 import org.lkmd.loader.ModuleLoader;
 import org.lkmd.loader.Prober;
@@ -72,6 +75,12 @@ public final class Daemon {
     private volatile SdNotify notify;
     private volatile Instant started;
     private volatile List<Diagnostic> lastReloadProblems = List.of();
+    private volatile Map<String, Instant> sources = Map.of();
+    private final AtomicLong reloadsFailed = new AtomicLong();
+    private final AutoClean autoclean;
+    private volatile ControlServer control;
+    private volatile Reloader reloader;
+    private volatile java.util.concurrent.ScheduledExecutorService cleaner;
 
     /**
      * @param simulate         plan loads without making them, run no RUN programs
@@ -86,6 +95,7 @@ public final class Daemon {
         this.env = env;
         this.simulate = simulate;
         this.coldplugOverride = coldplugOverride;
+        this.autoclean = new AutoClean(kernel, clock, () -> snapshot.get().config().autoclean());
     }
 
     /** Runs until {@link #stop()}; returns the exit code (2 for an unusable configuration at start). */
@@ -99,6 +109,8 @@ public final class Daemon {
         }
         Snapshot s = first.value().get();
         snapshot.set(s);
+        sources = SourceStamps.scan(root, loader.modulesDir());
+        events.subscribe(autoclean::record);
         applyLogLevel(s.config());
         if (!Files.isDirectory(loader.modulesDir())) {
             log.error("Failed to find the module directory {} for kernel {}: no module will load "
@@ -135,6 +147,7 @@ public final class Daemon {
         coldplug(coldplug, marker, mode);
         notify.send("READY=1\nSTATUS=" + status());
         ready.countDown();
+        startServices(c);
         log.info("Ready: {} (generation {}, {} rules, coldplug {})", simulate ? "simulating" : "loading modules",
                 s.generation(), s.rules().size(), mode.name().toLowerCase());
         Thread watchdog = startWatchdog();
@@ -145,6 +158,7 @@ public final class Daemon {
         }
         notify.send("STOPPING=1\nSTATUS=Stopping");
         log.info("Stopping");
+        stopServices();
         source.stop();
         try {
             reader.join(5000);
@@ -251,24 +265,74 @@ public final class Daemon {
     }
 
     /** Rebuilds the snapshot aside and swaps it in whole, or keeps the running one. Returns true when swapped. */
-    public boolean reload() {
+    public synchronized boolean reload() {
         notify.send("RELOADING=1\nSTATUS=Reloading");
         try {
             ParseResult<Snapshot> next = loader.load(generation.get() + 1, false);
             report(next.diagnostics());
             if (next.value().isEmpty()) {
                 lastReloadProblems = next.diagnostics();
+                reloadsFailed.incrementAndGet();
                 log.error("Failed to reload configuration, keeping generation {}", snapshot.get().generation());
                 return false;
             }
             generation.incrementAndGet();
             snapshot.set(next.value().get());
+            sources = SourceStamps.scan(root, loader.modulesDir());
             applyLogLevel(next.value().get().config());
             lastReloadProblems = List.of();
             log.info("Reloaded configuration: generation {}", next.value().get().generation());
             return true;
         } finally {
             notify.send("READY=1\nSTATUS=" + status());
+        }
+    }
+
+    /**
+     * After READY: the control socket, the file watcher and autoclean. A failure of any of them is
+     * logged and the daemon keeps handling events without it.
+     */
+    private void startServices(DaemonConfig c) {
+        try {
+            control = ControlServer.start(root.resolve(ControlCodec.SOCKET), new DaemonControl(this),
+                    ControlServer.Limits.defaults());
+        } catch (IOException | RuntimeException e) {
+            log.error("Failed to open the control socket {}: {}; status, reload and monitor will not answer",
+                    root.resolve(ControlCodec.SOCKET), e.getMessage());
+        }
+        if (c.reload().watch()) {
+            try {
+                reloader = new Reloader(root, loader.modulesDir(), loader.release(), c.reload(), this::reload).start();
+            } catch (IOException e) {
+                log.warn("Failed to watch configuration files: {}, ignoring (SIGHUP and lkmd reload still work)",
+                        e.getMessage());
+            }
+        }
+        java.util.concurrent.ScheduledExecutorService ex = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lkmd-autoclean");
+            t.setDaemon(true);
+            return t;
+        });
+        // always scheduled: [autoclean] may be enabled by a reload; a disabled sweep does nothing
+        ex.scheduleWithFixedDelay(() -> {
+            try {
+                autoclean.sweep();
+            } catch (RuntimeException e) {
+                log.warn("Failed to sweep idle modules: {}, ignoring", e.toString());
+            }
+        }, 1, 1, java.util.concurrent.TimeUnit.MINUTES);
+        cleaner = ex;
+    }
+
+    private void stopServices() {
+        if (control != null) {
+            control.close();
+        }
+        if (reloader != null) {
+            reloader.close();
+        }
+        if (cleaner != null) {
+            cleaner.shutdownNow();
         }
     }
 
@@ -301,6 +365,37 @@ public final class Daemon {
 
     public Instant started() {
         return started;
+    }
+
+    public Root root() {
+        return root;
+    }
+
+    public Kernel kernel() {
+        return kernel;
+    }
+
+    public String release() {
+        return loader.release();
+    }
+
+    /** True when loads are planned, not made. */
+    public boolean simulating() {
+        return simulate;
+    }
+
+    /** The current snapshot's input files and their modification times. */
+    public Map<String, Instant> sources() {
+        return sources;
+    }
+
+    /** Reloads that kept the old snapshot, since start. */
+    public long reloadsFailed() {
+        return reloadsFailed.get();
+    }
+
+    public AutoClean autoclean() {
+        return autoclean;
     }
 
     /** Diagnostics of the last reload that failed (empty when the last one worked). */

@@ -87,7 +87,7 @@ public final class EventHandler implements Consumer<Uevent> {
             }
             events.add(new EventRecord(e.seqnum(), e.action(), e.devpath(), e.subsystem(), e.modalias(), start,
                     Duration.between(start, clock.instant()), ro.trace().stream().map(RuleSource::toString).toList(),
-                    outcomes));
+                    outcomes, e.properties()));
         } finally {
             MDC.remove("seq");
             MDC.remove("devpath");

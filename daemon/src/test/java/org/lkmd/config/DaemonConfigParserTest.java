@@ -54,4 +54,26 @@ class DaemonConfigParserTest {
                 "x:3: unknown setting 'colplug', ignored"),
                 r.diagnostics().stream().map(Diagnostic::toString).sorted().toList());
     }
+
+    @Test
+    void reloadAndAutocleanSectionsAreRead() {
+        DaemonConfig c = DaemonConfigParser.parse("x", "[reload]\nwatch = false\nrebuild_index = false\n"
+                + "debounce_ms = 50\n[autoclean]\nenabled = true\nidle_minutes = 5\nkeep = [\"snd-pcm\", \"loop\"]\n")
+                .value().orElseThrow();
+        assertEquals(new DaemonConfig.Reload(false, false, Duration.ofMillis(50)), c.reload());
+        assertEquals(new DaemonConfig.Autoclean(true, Duration.ofMinutes(5), java.util.List.of("snd_pcm", "loop")),
+                c.autoclean());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "'[reload]\nwatch = \"yes\"\n'|x:2: reload.watch must be true or false",
+            "'[autoclean]\nidle_minutes = 0\n'|x:2: autoclean.idle_minutes must be between 1 and 525600, not 0",
+            "'[autoclean]\n\nkeep = [\"a b\"]\n'|x:3: autoclean.keep must list module names, not a b",
+    })
+    void badReloadAndAutocleanValuesAreErrors(String text, String expected) {
+        ParseResult<DaemonConfig> r = DaemonConfigParser.parse("x", text);
+        assertTrue(r.value().isEmpty());
+        assertEquals(expected, r.diagnostics().get(0).toString());
+    }
 }

@@ -1,0 +1,91 @@
+package org.lkmd.cli;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import org.lkmd.control.ControlClient;
+import org.lkmd.control.ControlCodec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/** {@code lkmd status}: what the running daemon is doing and has done. Exit 1 when no daemon answers. */
+@Command(name = "status", description = "Show the daemon's state: snapshot, queue, counters, last errors.")
+public final class Status extends Verb {
+    @Option(names = "--json", description = "Print the daemon's answer as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        try {
+            Optional<ControlClient> c = ControlClient.connect(root());
+            if (c.isEmpty()) {
+                err().println("lkmd status: no daemon is running (no " + root().resolve(ControlCodec.SOCKET) + ")");
+                return 1;
+            }
+            JsonObject s;
+            try (ControlClient client = c.get()) {
+                s = ControlClient.check(client.call(ControlCodec.request("status"), Duration.ofSeconds(10)));
+            }
+            if (json) {
+                out().print(ControlCodec.line(s));
+                return 0;
+            }
+            print(s);
+            return 0;
+        } catch (IOException e) {
+            err().println("lkmd status: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private void print(JsonObject s) {
+        JsonObject snap = s.getAsJsonObject("snapshot");
+        JsonObject q = s.getAsJsonObject("queue");
+        out().println("lkmd daemon: pid " + s.get("pid").getAsLong() + ", up " + s.get("uptime_s").getAsLong() + " s"
+                + " (since " + s.get("started").getAsString() + ")" + (s.get("simulate").getAsBoolean() ? ", simulating" : "")
+                + ", kernel " + s.get("release").getAsString());
+        out().println("snapshot: generation " + snap.get("generation").getAsLong() + ", loaded "
+                + snap.get("loaded_at").getAsString() + ", " + snap.get("rules").getAsInt() + " rules");
+        for (Map.Entry<String, JsonElement> f : snap.getAsJsonObject("sources").entrySet()) {
+            out().println("  " + f.getValue().getAsString() + "  " + f.getKey());
+        }
+        list("snapshot diagnostics", snap.get("diagnostics"));
+        out().println("queue: " + q.get("queued").getAsInt() + " queued, " + q.get("running").getAsInt() + " of "
+                + q.get("workers").getAsInt() + " workers busy; " + q.get("done").getAsLong() + " done, "
+                + q.get("slow").getAsLong() + " slow, " + q.get("failed").getAsLong() + " failed, "
+                + q.get("rejected").getAsLong() + " rejected");
+        out().println("events: " + s.get("events").getAsLong());
+        counts("outcomes", s.getAsJsonObject("outcomes"));
+        counts("failures by errno", s.getAsJsonObject("failures_by_errno"));
+        counts("drops", s.getAsJsonObject("drops"));
+        out().println("overflows: " + s.get("overflows").getAsLong());
+        list("last errors", s.get("last_errors"));
+        list("last reload problems", s.get("last_reload_problems"));
+        out().println("reloads failed: " + s.get("reloads_failed").getAsLong());
+        JsonObject a = s.getAsJsonObject("autoclean");
+        out().println("autoclean: " + (a.get("enabled").getAsBoolean() ? "enabled" : "disabled") + ", "
+                + a.get("unloaded").getAsLong() + " unloaded");
+    }
+
+    private void counts(String title, JsonObject o) {
+        StringBuilder sb = new StringBuilder(title + ":");
+        if (o.size() == 0) {
+            sb.append(" none");
+        }
+        o.entrySet().forEach(e -> sb.append(' ').append(e.getKey().toLowerCase()).append('=').append(e.getValue().getAsLong()));
+        out().println(sb);
+    }
+
+    private void list(String title, JsonElement a) {
+        if (a.getAsJsonArray().size() == 0) {
+            out().println(title + ": none");
+            return;
+        }
+        out().println(title + ":");
+        a.getAsJsonArray().forEach(e -> out().println("  " + e.getAsString()));
+    }
+}

@@ -1,0 +1,182 @@
+package org.lkmd.control;
+
+import com.google.gson.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lkmd.config.Root;
+import org.lkmd.daemon.EventRecord;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The server over a real socket with a scripted service (the daemon's own is tested in the tests module). */
+class ControlServerTest {
+    @TempDir
+    Path dir;
+    Root root;
+    ControlServer server;
+    final AtomicBoolean idle = new AtomicBoolean(true);
+    final AtomicInteger reloads = new AtomicInteger();
+    final List<Consumer<EventRecord>> listeners = new CopyOnWriteArrayList<>();
+
+    final ControlService service = new ControlService() {
+        @Override
+        public JsonObject status() {
+            JsonObject o = new JsonObject();
+            o.addProperty("events", 42);
+            return o;
+        }
+
+        @Override
+        public JsonObject reload() {
+            JsonObject o = new JsonObject();
+            o.addProperty("reloaded", true);
+            o.addProperty("generation", reloads.incrementAndGet() + 1);
+            o.add("problems", ControlCodec.strings(List.of()));
+            return o;
+        }
+
+        @Override
+        public boolean idle() {
+            return idle.get();
+        }
+
+        @Override
+        public int[] depth() {
+            return new int[] {idle.get() ? 0 : 1, 0};
+        }
+
+        @Override
+        public List<String> explain(String target) {
+            return List.of("explained " + target);
+        }
+
+        @Override
+        public AutoCloseable subscribe(Consumer<EventRecord> listener) {
+            listeners.add(listener);
+            return () -> listeners.remove(listener);
+        }
+    };
+
+    @BeforeEach
+    void start() throws IOException {
+        assumeTrue("root".equals(System.getProperty("user.name")), "the peer check admits root only");
+        root = Root.of(dir);
+        server = ControlServer.start(root.resolve(ControlCodec.SOCKET), service,
+                new ControlServer.Limits(3, Duration.ofMillis(400), 1024));
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private ControlClient client() throws IOException {
+        return ControlClient.connect(root).orElseThrow();
+    }
+
+    static EventRecord event(String subsystem, String uuid) {
+        return new EventRecord(7, "add", "/devices/x", subsystem, null, Instant.EPOCH, Duration.ofMillis(2),
+                List.of("/etc/lkmd/rules.d/80.rules:11"), List.of(), uuid == null ? Map.of() : Map.of("SYNTH_UUID", uuid));
+    }
+
+    @Test
+    void socketIsPrivateAndAnswersRequestsInTurn() throws Exception {
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(server.path())));
+        try (ControlClient c = client()) {
+            assertEquals(42, ControlClient.check(c.call(ControlCodec.request("status"), Duration.ofSeconds(5)))
+                    .get("events").getAsInt());
+            JsonObject ex = ControlCodec.request("explain");
+            ex.addProperty("target", "platform:x");
+            assertEquals("explained platform:x", c.call(ex, Duration.ofSeconds(5)).getAsJsonArray("text").get(0).getAsString());
+            assertTrue(c.call(ControlCodec.request("reload"), Duration.ofSeconds(5)).get("reloaded").getAsBoolean());
+        }
+    }
+
+    @Test
+    void settleAnswersWhenTheQueueEmptiesOrTimesOut() throws Exception {
+        idle.set(false);
+        try (ControlClient c = client()) {
+            JsonObject req = ControlCodec.request("settle");
+            req.addProperty("timeout_ms", 200);
+            JsonObject a = c.call(req, Duration.ofSeconds(5));
+            assertFalse(a.get("settled").getAsBoolean());
+            assertEquals(1, a.get("queued").getAsInt());
+            req.addProperty("timeout_ms", 10_000);
+            c.send(req);
+            assertEquals(Optional.empty(), c.read(Duration.ofMillis(300)));
+            idle.set(true);
+            assertTrue(c.read(Duration.ofSeconds(5)).orElseThrow().get("settled").getAsBoolean());
+        }
+    }
+
+    @Test
+    void monitorFiltersBySubsystemAndUuidAndEndsWithTheClient() throws Exception {
+        try (ControlClient c = client()) {
+            JsonObject req = ControlCodec.request("monitor");
+            req.addProperty("uuid", "u-1");
+            assertTrue(c.call(req, Duration.ofSeconds(5)).get("monitoring").getAsBoolean());
+            assertEquals(1, listeners.size());
+            listeners.forEach(l -> l.accept(event("pci", "u-2")));
+            listeners.forEach(l -> l.accept(event("pci", "u-1")));
+            JsonObject ev = c.read(Duration.ofSeconds(5)).orElseThrow().getAsJsonObject("event");
+            assertEquals("u-1", ev.getAsJsonObject("properties").get("SYNTH_UUID").getAsString());
+            assertEquals(2000, ev.get("latency_us").getAsLong());
+            assertEquals(Optional.empty(), c.read(Duration.ofMillis(200)));
+        }
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (!listeners.isEmpty() && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        assertTrue(listeners.isEmpty(), "a closed monitor must unsubscribe");
+    }
+
+    @Test
+    void idleClientsAreClosedButMonitorsAreNot() throws Exception {
+        try (ControlClient quiet = client(); ControlClient mon = client()) {
+            ControlClient.check(mon.call(ControlCodec.request("monitor"), Duration.ofSeconds(5)));
+            JsonObject a = quiet.read(Duration.ofSeconds(5)).orElseThrow();
+            assertTrue(ControlCodec.string(a, "error").startsWith("idle for"), a.toString());
+            assertThrows(IOException.class, () -> quiet.read(Duration.ofSeconds(5)));
+            Thread.sleep(600);
+            listeners.forEach(l -> l.accept(event("pci", null)));
+            assertTrue(mon.read(Duration.ofSeconds(5)).orElseThrow().has("event"));
+        }
+    }
+
+    @Test
+    void clientsBeyondTheBoundAndOversizedRequestsAreRefused() throws Exception {
+        try (ControlClient a = client(); ControlClient b = client(); ControlClient c = client();
+             ControlClient d = client()) {
+            JsonObject ping = ControlCodec.request("ping");
+            assertTrue(a.call(ping, Duration.ofSeconds(5)).get("ok").getAsBoolean());
+            assertTrue(b.call(ping, Duration.ofSeconds(5)).get("ok").getAsBoolean());
+            assertTrue(c.call(ping, Duration.ofSeconds(5)).get("ok").getAsBoolean());
+            assertEquals("too many clients (at most 3)", ControlCodec.string(d.call(ping, Duration.ofSeconds(5)), "error"));
+            JsonObject big = ControlCodec.request("explain");
+            big.addProperty("target", "x".repeat(2000));
+            assertEquals("request larger than 1024 bytes", ControlCodec.string(a.call(big, Duration.ofSeconds(5)), "error"));
+        }
+    }
+}
