@@ -357,7 +357,8 @@ class EventQueueTest {
             assertTrue(q.awaitIdle(WAIT));
             assertEquals(List.of(1L, 2L), order);
             assertFalse(interrupted.get());
-            assertEquals(1, q.stats().slow());
+            // the child may itself pass the 50 ms mark on a loaded machine; the slow parent counted once at least
+            assertTrue(q.stats().slow() >= 1);
         }
     }
 
