@@ -175,7 +175,8 @@ class ModuleLoaderTest {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(LoadOutcome.Status.FAILED, o.status());
         assertEquals(Errno.ETIMEDOUT, o.errno());
-        assertTrue(ms < 10_000, "took " + ms + " ms");
+        // killed at its limit, not left to run its 60 s
+        assertTrue(ms < 50_000, "took " + ms + " ms: the hook was not killed");
         long child = Long.parseLong(Files.readString(pid).strip());
         // the background sleep must not outlive the hook
         for (int i = 0; i < 50 && ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false); i++) {

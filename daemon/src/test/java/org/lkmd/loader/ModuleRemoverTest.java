@@ -127,7 +127,8 @@ class ModuleRemoverTest {
         ModuleRemover.Outcome o = remover().remove("mod_b", opts(false, false, Duration.ofMillis(300)));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(Errno.EBUSY, o.errno());
-        assertTrue(ms >= 250 && ms < 5000, "waited " + ms + " ms");
+        // waited for its limit, then gave up (the module never becomes free: without the limit it would hang)
+        assertTrue(ms >= 250, "gave up after " + ms + " ms, before its 300 ms limit");
     }
 
     @Test

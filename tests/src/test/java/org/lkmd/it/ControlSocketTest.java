@@ -48,8 +48,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class ControlSocketTest {
     static final String PCSPKR = "/devices/platform/pcspkr";
-    /** A change on pcspkr carrying SLOW=1 runs {@code sleep 4} in a PROGRAM match. */
-    static final String SLOW_RULE = "ACTION==\"change\", KERNEL==\"pcspkr\", ENV{SYNTH_ARG_SLOW}==\"1\", PROGRAM==\"/bin/sleep 4\"\n";
+    /** A change on pcspkr carrying SLOW=1 runs {@code sleep 8} in a PROGRAM match (under the 10 s PROGRAM limit). */
+    static final String SLOW_RULE = "ACTION==\"change\", KERNEL==\"pcspkr\", ENV{SYNTH_ARG_SLOW}==\"1\", PROGRAM==\"/bin/sleep 8\"\n";
 
     @TempDir
     static Path tmp;
@@ -211,11 +211,9 @@ class ControlSocketTest {
         uevent(PCSPKR, "change " + UUID.randomUUID() + " SLOW=1");
         waitFor(() -> daemon.queue().stats().running() >= 1, Duration.ofSeconds(5));
         assertTrue(daemon.queue().stats().running() >= 1, "the slow event is not running");
-        long t0 = System.nanoTime();
         Tool trig = Tool.lkmd("trigger", "--root", r, "--subsystem", "virtio", "--settle", "--timeout", "30");
-        long ms = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(0, trig.rc(), trig.err());
-        assertTrue(ms < 3000, "trigger --settle took " + ms + " ms: it waited for the slow event");
+        // settled on its own events while the slow one still runs: it did not wait for it
         assertTrue(daemon.queue().stats().running() >= 1, "the slow event should still be running");
         long virtio = daemon.events().records().stream().filter(x -> "virtio".equals(x.subsystem())
                 && x.synthUuid() != null && !x.synthUuid().equals("0")).count();
