@@ -143,6 +143,24 @@ final class ControlHandler extends SimpleChannelInboundHandler<String> {
                     return o;
                 });
             }
+            case "load" -> {
+                String name = ControlCodec.string(req, "name");
+                if (name == null || name.isEmpty()) {
+                    refuse(ctx, "load: \"name\" missing");
+                    return;
+                }
+                busy = true;
+                try {
+                    service.load(name).whenComplete((answer, failure) -> ctx.channel().eventLoop().execute(() -> {
+                        busy = false;
+                        ctx.writeAndFlush(ControlCodec.line(failure == null ? answer
+                                : ControlCodec.error("load failed: " + failure.getMessage())));
+                    }));
+                } catch (RejectedExecutionException e) {
+                    busy = false;
+                    refuse(ctx, "daemon busy, try again");
+                }
+            }
             case "settle" -> settle(ctx, req);
             case "monitor" -> monitor(ctx, req);
             default -> refuse(ctx, "unknown command \"" + cmd + "\"");

@@ -27,6 +27,14 @@ public interface ControlService {
     /** The {@code explain} report for a devpath or modalias (blocking). */
     List<String> explain(String target);
 
+    /**
+     * Loads a module as {@code modprobe -q NAME} would (the kernel's module helper forwards here):
+     * {@code rc} (modprobe's exit code) and {@code messages} (what modprobe would print). Runs on
+     * its own threads, so many helpers may wait at once and a load that makes the kernel ask for
+     * another module cannot starve it.
+     */
+    java.util.concurrent.CompletableFuture<JsonObject> load(String name);
+
     /** Live event records; the handle ends the subscription. */
     AutoCloseable subscribe(Consumer<EventRecord> listener);
 }

@@ -25,6 +25,13 @@ public final class DaemonControl implements ControlService {
 
     private final Daemon daemon;
     private final RulesEngine engine;
+    /** Above the kernel's 50 concurrent helpers; a request beyond gets "busy" and the helper loads itself. */
+    private final java.util.concurrent.ExecutorService loads = new java.util.concurrent.ThreadPoolExecutor(0, 64,
+            30, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "lkmd-helper-load");
+                t.setDaemon(true);
+                return t;
+            });
 
     public DaemonControl(Daemon daemon) {
         this.daemon = daemon;
@@ -126,5 +133,10 @@ public final class DaemonControl implements ControlService {
     @Override
     public AutoCloseable subscribe(Consumer<EventRecord> listener) {
         return daemon.events().subscribe(listener);
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<JsonObject> load(String name) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> new HelperLoad(daemon).run(name), loads);
     }
 }

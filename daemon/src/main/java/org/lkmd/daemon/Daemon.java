@@ -71,6 +71,7 @@ public final class Daemon {
         return t;
     });
     private volatile EventQueue queue;
+    private volatile Prober prober;
     private volatile UeventSource source;
     private volatile SdNotify notify;
     private volatile Instant started;
@@ -119,9 +120,10 @@ public final class Daemon {
         notify = SdNotify.fromEnvironment(env);
         DaemonConfig c = s.config();
         ModuleLoader moduleLoader = new ModuleLoader(kernel, c.hookTimeout(), "/bin/sh");
+        prober = new Prober(kernel, moduleLoader);
         RulesEngine engine = new RulesEngine(root, new ProcessProgramRunner(c.hookTimeout(),
                 ProcessProgramRunner.DEFAULT_MAX_OUTPUT, List.of(Path.of("/usr/lib/lkmd"), Path.of("/usr/lib/udev"))));
-        EventHandler handler = new EventHandler(root, snapshot::get, new Prober(kernel, moduleLoader), engine, events,
+        EventHandler handler = new EventHandler(root, snapshot::get, prober, engine, events,
                 clock, simulate);
         queue = new EventQueue(c.effectiveWorkers(), c.queueCapacity(), c.eventTimeout(), handler);
         QueueMarker marker = new QueueMarker(root.resolve("/run/lkmd/queue"), queue);
@@ -344,6 +346,14 @@ public final class Daemon {
     /** The uevent source (for its drop counters and port id); null before {@link #run()} opened it. */
     public UeventSource source() {
         return source;
+    }
+
+    /**
+     * Probes modules with the daemon's own loader, so loads asked for over the control socket (the
+     * kernel's module helper) and by events share one single-flight loader. Null before {@link #run()}.
+     */
+    public Prober prober() {
+        return prober;
     }
 
     /** Asks {@link #run()} to stop and return. */

@@ -66,6 +66,14 @@ class ControlServerTest {
         }
 
         @Override
+        public java.util.concurrent.CompletableFuture<com.google.gson.JsonObject> load(String name) {
+            com.google.gson.JsonObject o = ControlCodec.ok();
+            o.addProperty("rc", name.equals("missing") ? 1 : 0);
+            o.add("messages", ControlCodec.strings(List.of("loaded " + name)));
+            return java.util.concurrent.CompletableFuture.completedFuture(o);
+        }
+
+        @Override
         public List<String> explain(String target) {
             return List.of("explained " + target);
         }
