@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Whole-call latency of the kernel's module helper: kmod's modprobe vs lkmd-modprobe (the C fast
+# path, answered by a running lkmd daemon) vs the Java tool alone, on this machine's real module
+# tree. The daemon runs --simulate on a temporary root, so "load" means "resolve and plan" here:
+# for a fair comparison kmod runs with -n for that case. Usage: tests/bench/helper-latency.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+runs=${1:-30}
+rel=$(ls /lib/modules | while read -r r; do [ -e "/lib/modules/$r/modules.dep" ] && echo "$r"; done | tail -1)
+[ -x daemon/target/bin/lkmd-modprobe ] || mvn -q -B -ntp -DskipTests package
+command -v hyperfine >/dev/null || { echo "needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
+root=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$root"' EXIT
+mkdir -p "$root/lib/modules" "$root/sys" "$root/proc"
+ln -s "/lib/modules/$rel" "$root/lib/modules/$rel"
+cp /proc/cmdline "$root/proc/cmdline"
+daemon/target/lkmd daemon --root "$root" --simulate --coldplug off --kernel-release "$rel" 2>"$root/daemon.log" &
+pid=$!
+for _ in $(seq 200); do [ -S "$root/run/lkmd/control" ] && break; sleep 0.1; done
+export LKMD_CONTROL_SOCKET="$root/run/lkmd/control"
+hyperfine -N -w 3 -r "$runs" --export-markdown "$root/out.md" \
+  -n "kmod: modprobe -q -- 8250 (builtin, in kernel)" "modprobe -S $rel -q -- 8250" \
+  -n "lkmd-modprobe -q -- 8250 (daemon)" "daemon/target/bin/lkmd-modprobe -q -- 8250" \
+  -n "kmod: modprobe -n -q -- crc16 (resolve a load)" "modprobe -S $rel -n -q -- crc16" \
+  -n "lkmd-modprobe -q -- crc16 (daemon, simulate: resolve a load)" "daemon/target/bin/lkmd-modprobe -q -- crc16" \
+  -n "lkmd modprobe (Java alone) -q -- 8250" "daemon/target/lkmd modprobe -S $rel -q -- 8250"
+cat "$root/out.md"
