@@ -6,9 +6,10 @@
 #   LKMD-AGENT start agent=A uptime_ms=N    just before the agent's first process starts
 #   LKMD-AGENT coldplug-done agent=A uptime_ms=N   lkmd: its "Ready:" log line; udev: udevadm settle returned
 #   LKMD-MODULES phase name...              sorted /proc/modules names (phase coldplug or final)
-#   LKMD-JVM version_ms=N                   lkmd only, after the run: `lkmd --version` wall time (JVM start cost)
+#   LKMD-JVM version_ms=N version_cds_ms=N cds=ok|unusable   lkmd only, after the run: `lkmd --version`
+#                                           wall time (JVM start cost) without and with the AppCDS archive
 #   LKMD-DEV bus device driver=D|-          after finish: each device with a modalias and its bound driver
-#   LKMD-AGENT-LOG line                     the agent's own log (lkmd's stderr), at the end
+#   LKMD-AGENT-LOG [uptime_ms] line                     the agent's own log (lkmd's stderr), at the end
 #   LKMD-AGENT-END agent=A                  the guest is about to power off
 # Both agents get the same kernel module helper (kmod's modprobe) for request_module, and no
 # uevent helper: the agent under test is the only thing reacting to uevents.
@@ -38,10 +39,13 @@ echo "LKMD-AGENT start agent=$agent uptime_ms=$ms"
 case "$agent" in
 lkmd)
     mkdir -p /run/lkmd
+    # the image's AppCDS archive for lkmd.jar (build-image); the JVM ignores it if it does not fit
+    [ -f /opt/lkmd/lkmd.jsa ] && export LKMD_JAVA_OPTS="-XX:SharedArchiveFile=/opt/lkmd/lkmd.jsa"
     # the reader stamps the Ready line the moment lkmd writes it, and keeps the log for the end
     ( /opt/lkmd/lkmd daemon 2>&1 | while IFS= read -r line; do
+        agent_ms
         case "$line" in *"Ready:"*) agent_ms; echo "LKMD-AGENT coldplug-done agent=lkmd uptime_ms=$ms"; : >/run/agent-ready ;; esac
-        echo "$line" >>/run/agent.log
+        echo "$ms $line" >>/run/agent.log
       done ) &
     n=0
     while [ ! -e /run/agent-ready ] && [ $n -lt 12000 ]; do usleep 10000; n=$((n + 1)); done
@@ -67,10 +71,15 @@ done
 echo "LKMD-MODULES final $(modules_now)"
 kill "$watcher" 2>/dev/null
 if [ "$agent" = lkmd ]; then
+    # the JVM's start-up cost apart: `lkmd --version` without, then with the AppCDS archive (-Xshare:on
+    # fails loudly if the archive does not fit: cds=unusable)
     agent_ms; t0=$ms
-    /opt/lkmd/lkmd --version >/dev/null 2>&1
+    LKMD_JAVA_OPTS= /opt/lkmd/lkmd --version >/dev/null 2>&1
+    agent_ms; t1=$ms
+    cds=unusable
+    LKMD_JAVA_OPTS="-XX:SharedArchiveFile=/opt/lkmd/lkmd.jsa -Xshare:on" /opt/lkmd/lkmd --version >/dev/null 2>&1 && cds=ok
     agent_ms
-    echo "LKMD-JVM version_ms=$((ms - t0))"
+    echo "LKMD-JVM version_ms=$((t1 - t0)) version_cds_ms=$((ms - t1)) cds=$cds"
 fi
 # which driver each device with a modalias got (boot-time and hot-added devices alike)
 for d in /sys/bus/*/devices/*; do
