@@ -42,7 +42,9 @@ lkmd)
     # the image's AppCDS archive for lkmd.jar (build-image); the JVM ignores it if it does not fit
     [ -f /opt/lkmd/lkmd.jsa ] && export LKMD_JAVA_OPTS="-XX:SharedArchiveFile=/opt/lkmd/lkmd.jsa"
     # the reader stamps the Ready line the moment lkmd writes it, and keeps the log for the end
-    ( /opt/lkmd/lkmd daemon 2>&1 | while IFS= read -r line; do
+    # lkmd.coldplug=trigger|scan on the kernel command line picks lkmd's coldplug mode (default: its config's)
+    mode=$(sed -n 's/.*lkmd\.coldplug=\([a-z]*\).*/\1/p' /proc/cmdline)
+    ( /opt/lkmd/lkmd daemon ${mode:+--coldplug "$mode"} 2>&1 | while IFS= read -r line; do
         agent_ms
         case "$line" in *"Ready:"*) agent_ms; echo "LKMD-AGENT coldplug-done agent=lkmd uptime_ms=$ms"; : >/run/agent-ready ;; esac
         echo "$ms $line" >>/run/agent.log

@@ -238,6 +238,8 @@ public final class Daemon {
                         enqueue(marker, u);
                     }
                     queue.awaitIdle(Duration.ofSeconds(120));
+                    // loads made meanwhile announce new devices (and modules) as kernel events: settle those too
+                    settle().await(Duration.ofSeconds(120));
                     log.info("Coldplug: scanned {} devices with a modalias", found.size());
                 }
                 case OFF -> log.info("Coldplug: off");
