@@ -22,6 +22,7 @@ final class AgentRunOutput {
             "LKMD-HOST hotplug device=(\\S+) ok=(true|false) ms=(-?\\d+) modules=(\\S*) extra=(\\S*)( error=(\\S+))?");
     private static final Pattern SUMMARY = Pattern.compile(
             "LKMD-HOST summary agent=(\\S+) coldplug_done_ms=(-?\\d+) last_coldplug_driver_ms=(-?\\d+) coldplug_modules=(\\d+)");
+    private static final Pattern HOST_COLDPLUG = Pattern.compile("LKMD-HOST coldplug-modules ?(.*)");
     private static final Pattern EXIT = Pattern.compile("LKMD-HOST exit status=(\\d+)");
     private static final Pattern JVM = Pattern.compile("LKMD-JVM version_ms=(\\d+).*");
 
@@ -32,6 +33,9 @@ final class AgentRunOutput {
     final Set<String> coldplugModules = new TreeSet<>();
     final Set<String> finalModules = new TreeSet<>();
     final Set<String> preModules = new TreeSet<>();
+    /** What went Live from the agent's start until the first hot-add (the host's view, see agent-run). */
+    final Set<String> hostColdplugModules = new TreeSet<>();
+    boolean sawHostColdplug;
     boolean sawColdplug;
     boolean sawFinal;
     /** bus/device to bound driver ("-" for none), for every device with a modalias at the end. */
@@ -67,6 +71,9 @@ final class AgentRunOutput {
         } else if ((m = HOTPLUG.matcher(line)).matches()) {
             hotplugs.put(m.group(1), new Hotplug(m.group(1), m.group(2).equals("true"), Long.parseLong(m.group(3)),
                     m.group(4), m.group(5), m.group(7)));
+        } else if ((m = HOST_COLDPLUG.matcher(line)).matches()) {
+            hostColdplugModules.addAll(words(m.group(1)));
+            sawHostColdplug = true;
         } else if ((m = SUMMARY.matcher(line)).matches()) {
             coldplugDoneMs = Long.parseLong(m.group(2));
             lastColdplugDriverMs = Long.parseLong(m.group(3));

@@ -17,6 +17,7 @@ class AgentRunOutputTest {
         r.accept("\u001b[2JLKMD-MOD crc32c_generic uptime_ms=900 pre");
         r.accept("LKMD-MOD e1000e uptime_ms=14000 ");
         r.accept("LKMD-MODULES coldplug crc32c_generic e1000e xhci_pci ");
+        r.accept("LKMD-HOST coldplug-modules e1000e snd_hda_codec_generic xhci_pci");
         r.accept("[   31.2] usb 1-1: new full-speed USB device");
         r.accept("LKMD-HOST hotplug device=usb-kbd ok=true ms=840 modules=usbhid:680,hid_generic:840 extra=hid:597");
         r.accept("LKMD-HOST hotplug device=e1000 ok=false ms=-1 modules= extra= error=already_live:e1000");
@@ -29,7 +30,8 @@ class AgentRunOutputTest {
         assertEquals(Set.of("crc32c_generic"), r.preModules);
         assertEquals(Set.of("e1000e", "xhci_pci"), r.agentColdplugModules());
         assertEquals(Set.of("crc32c_generic", "e1000e", "usbhid", "xhci_pci"), r.finalModules);
-        assertTrue(r.sawColdplug && r.sawFinal);
+        assertTrue(r.sawColdplug && r.sawFinal && r.sawHostColdplug);
+        assertEquals(Set.of("e1000e", "snd_hda_codec_generic", "xhci_pci"), r.hostColdplugModules);
         assertEquals(Map.of("pci/0000:00:04.0", "e1000e", "pci/0000:00:1f.2", "-"), r.drivers);
         AgentRunOutput.Hotplug kbd = r.hotplugs.get("usb-kbd");
         assertTrue(kbd.ok());

@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *     device bound to a driver under udev is bound to the same one under lkmd);</li>
  * <li>each hot-added device got its drivers (usbhid + hid_generic, virtio_net + net_failover +
  *     failover, e1000), under both agents;</li>
- * <li>the modules loaded at coldplug, and in the end, are the same set under both agents.</li>
+ * <li>the modules loaded at coldplug (Live before the first hot-add), and in the end, are the same
+ *     set under both agents.</li>
  * </ul>
  * Skipped like {@link GuestScenariosTest} when QEMU, the kernel or the jar is missing, or with
  * {@code -Dlkmd.guest.skip=true}; needs udev on the host (tests/install-deps).
@@ -57,13 +58,13 @@ class GuestAgentsTest {
         AgentRunOutput udev = boot("udev", jar);
 
         for (AgentRunOutput r : List.of(lkmd, udev)) {
-            assertTrue(r.sawColdplug && r.sawFinal && r.exitStatus == 0,
+            assertTrue(r.sawColdplug && r.sawHostColdplug && r.sawFinal && r.exitStatus == 0,
                     () -> "the guest did not finish (crash, time limit or agent failure); console tail:\n" + tail(r.console, 80));
         }
         assertAll(
                 // (a) boot-time devices
-                () -> assertTrue(lkmd.agentColdplugModules().containsAll(BOOT_DRIVERS),
-                        () -> "lkmd coldplug misses boot-time drivers " + missing(BOOT_DRIVERS, lkmd.agentColdplugModules())),
+                () -> assertTrue(lkmd.hostColdplugModules.containsAll(BOOT_DRIVERS),
+                        () -> "lkmd coldplug misses boot-time drivers " + missing(BOOT_DRIVERS, lkmd.hostColdplugModules)),
                 () -> assertEquals(bound(udev.drivers), sameDevices(lkmd.drivers, bound(udev.drivers)),
                         "devices bound under udev must be bound to the same driver under lkmd"),
                 // (b) hotplug, both agents
@@ -71,7 +72,10 @@ class GuestAgentsTest {
                 () -> assertHotplugged(udev, "udev"),
                 // (c) the same modules
                 () -> assertEquals(udev.preModules, lkmd.preModules, "modules live before the agent started"),
-                () -> assertEquals(udev.agentColdplugModules(), lkmd.agentColdplugModules(),
+                // what went Live before the first hot-add; the guest's list at the agent's own "done"
+                // (lkmd Ready, udevadm settle) may lack the asynchronously probed HDA codec's driver
+                // under either agent, so it is printed, not compared
+                () -> assertEquals(udev.hostColdplugModules, lkmd.hostColdplugModules,
                         "modules loaded at coldplug: lkmd (actual) vs udev (expected)"),
                 () -> assertEquals(udev.finalModules, lkmd.finalModules,
                         "modules loaded after coldplug and hotplug: lkmd (actual) vs udev (expected)"));
@@ -113,7 +117,8 @@ class GuestAgentsTest {
                 p.destroyForcibly();
             }
         }
-        System.out.printf("%s: coldplug modules %s%n%s: wall %d ms%n", agent, out.agentColdplugModules(), agent,
+        System.out.printf("%s: coldplug modules %s (at the agent's done: %s)%n%s: wall %d ms%n", agent,
+                out.hostColdplugModules, out.agentColdplugModules(), agent,
                 (System.nanoTime() - t0) / 1_000_000);
         return out;
     }
