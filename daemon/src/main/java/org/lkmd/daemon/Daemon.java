@@ -62,6 +62,8 @@ public final class Daemon {
     private final Optional<DaemonConfig.ColdplugMode> coldplugOverride;
     private final AtomicReference<Snapshot> snapshot = new AtomicReference<>();
     private final AtomicLong generation = new AtomicLong();
+    /** The highest SEQNUM the reader has queued (coldplug settles against the kernel's counter). */
+    private final AtomicLong lastSeqnum = new AtomicLong(-1);
     private final EventLog events = new EventLog(4096);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final CountDownLatch ready = new CountDownLatch(1);
@@ -102,6 +104,7 @@ public final class Daemon {
     /** Runs until {@link #stop()}; returns the exit code (2 for an unusable configuration at start). */
     public int run() {
         started = clock.instant();
+        long jvmUpAtRun = jvmUptimeMs();
         ParseResult<Snapshot> first = loader.load(generation.incrementAndGet(), true);
         report(first.diagnostics());
         if (first.value().isEmpty()) {
@@ -113,6 +116,8 @@ public final class Daemon {
         sources = SourceStamps.scan(root, loader.modulesDir());
         events.subscribe(autoclean::record);
         applyLogLevel(s.config());
+        log.info("Starting: JVM up {} ms when the daemon began, configuration, rules and index read in {} ms",
+                jvmUpAtRun, Duration.between(started, clock.instant()).toMillis());
         if (!Files.isDirectory(loader.modulesDir())) {
             log.error("Failed to find the module directory {} for kernel {}: no module will load "
                     + "(install the kernel's modules, or start with --kernel-release)", loader.modulesDir(), s.release());
@@ -150,8 +155,9 @@ public final class Daemon {
         notify.send("READY=1\nSTATUS=" + status());
         ready.countDown();
         startServices(c);
-        log.info("Ready: {} (generation {}, {} rules, coldplug {})", simulate ? "simulating" : "loading modules",
-                s.generation(), s.rules().size(), mode.name().toLowerCase());
+        log.info("Ready: {} (generation {}, {} rules, coldplug {}; JVM up {} ms, {} ms since start)",
+                simulate ? "simulating" : "loading modules", s.generation(), s.rules().size(),
+                mode.name().toLowerCase(), jvmUptimeMs(), Duration.between(started, clock.instant()).toMillis());
         Thread watchdog = startWatchdog();
         try {
             stopped.await();
@@ -208,6 +214,9 @@ public final class Daemon {
         } finally {
             marker.admitted();
         }
+        if (e.seqnum() >= 0) {
+            lastSeqnum.accumulateAndGet(e.seqnum(), Math::max);
+        }
     }
 
     private void resync(QueueMarker marker, Coldplug coldplug) {
@@ -230,9 +239,14 @@ public final class Daemon {
                 case TRIGGER -> {
                     Coldplug.TriggerReport r = coldplug.trigger("add", Optional.of(UUID.randomUUID()));
                     r.failed().forEach((p, why) -> log.warn("Failed to trigger {}: {}, ignoring", p, why));
-                    // the kernel answers each write with an event: give them time to arrive, then settle
-                    awaitQuiet(Duration.ofSeconds(60));
-                    log.info("Coldplug: triggered {} devices", r.written().size());
+                    // the kernel answers each write with an event: settle once every event the kernel
+                    // has numbered so far was read and handled (see ColdplugSettle)
+                    ColdplugSettle.Result settled = settle().await(Duration.ofSeconds(120));
+                    log.info("Coldplug: triggered {} devices ({})", r.written().size(), switch (settled) {
+                        case SETTLED -> "all their events handled";
+                        case STALLED -> "events handled; some kernel event numbers never reached us";
+                        case TIMED_OUT -> "gave up waiting for their events after 120 s";
+                    });
                 }
                 case SCAN -> {
                     List<Uevent> found = coldplug.scan();
@@ -240,6 +254,8 @@ public final class Daemon {
                         enqueue(marker, u);
                     }
                     queue.awaitIdle(Duration.ofSeconds(120));
+                    // loads made meanwhile announce new devices (and modules) as kernel events: settle those too
+                    settle().await(Duration.ofSeconds(120));
                     log.info("Coldplug: scanned {} devices with a modalias", found.size());
                 }
                 case OFF -> log.info("Coldplug: off");
@@ -251,19 +267,22 @@ public final class Daemon {
         }
     }
 
-    /** Waits until the queue has been idle for a moment (events from a trigger arrive over time). */
-    private void awaitQuiet(Duration max) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        long lastDone = -1;
-        while (System.nanoTime() < deadline) {
-            queue.awaitIdle(Duration.ofMillis(Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
-            Thread.sleep(100);
-            EventQueue.Stats st = queue.stats();
-            if (st.queued() + st.running() == 0 && st.done() == lastDone) {
-                return;
+    private ColdplugSettle settle() {
+        java.util.function.LongSupplier counter = ColdplugSettle.seqnumFile(root.resolve("/sys/kernel/uevent_seqnum"));
+        // without the kernel's counter (a fake root) only quiet can tell; with it, quiet is the rare fallback
+        Duration stall = counter.getAsLong() >= 0 ? Duration.ofSeconds(5) : Duration.ofMillis(300);
+        return new ColdplugSettle(counter, lastSeqnum::get, new ColdplugSettle.Queue() {
+            @Override
+            public boolean awaitIdle(Duration timeout) throws InterruptedException {
+                return queue.awaitIdle(timeout);
             }
-            lastDone = st.done();
-        }
+
+            @Override
+            public boolean idle() {
+                EventQueue.Stats st = queue.stats();
+                return st.queued() + st.running() == 0;
+            }
+        }, stall, Duration.ofMillis(10));
     }
 
     /** Rebuilds the snapshot aside and swaps it in whole, or keeps the running one. Returns true when swapped. */
@@ -446,6 +465,12 @@ public final class Daemon {
         t.setDaemon(true);
         t.start();
         return t;
+    }
+
+    /** Milliseconds since the JVM process started (its start-up cost is in here, not in {@link #started}). */
+    private static long jvmUptimeMs() {
+        return ProcessHandle.current().info().startInstant()
+                .map(t -> Duration.between(t, Instant.now()).toMillis()).orElse(-1L);
     }
 
     private static void report(List<Diagnostic> diags) {

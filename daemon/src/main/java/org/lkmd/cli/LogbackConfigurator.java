@@ -1,0 +1,45 @@
+package org.lkmd.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.Configurator;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.spi.ContextAwareBase;
+
+/**
+ * The program's logging set-up, in code: logs go to stderr as {@code LEVEL Logger: message} (under
+ * systemd the journal adds time and unit; tools keep stdout for output), at {@code LKMD_LOG_LEVEL}
+ * or WARN until the daemon applies its configured level. Found by logback through
+ * {@code META-INF/services}; it replaces a {@code logback.xml} because parsing XML is most of
+ * logback's start-up (about 0.4 s of a 1.4 s daemon start natively, over 10 s in an emulated guest).
+ * {@code -Dlogback.configurationFile=FILE} or a {@code logback-test.xml} on the class path still
+ * take over.
+ */
+public final class LogbackConfigurator extends ContextAwareBase implements Configurator {
+    static final String PATTERN = "%-5level %logger{0}: %msg%n";
+
+    @Override
+    public ExecutionStatus configure(LoggerContext ctx) {
+        if (System.getProperty("logback.configurationFile") != null
+                || LogbackConfigurator.class.getClassLoader().getResource("logback-test.xml") != null) {
+            return ExecutionStatus.INVOKE_NEXT_IF_ANY;
+        }
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(ctx);
+        encoder.setPattern(PATTERN);
+        encoder.start();
+        ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
+        stderr.setContext(ctx);
+        stderr.setName("STDERR");
+        stderr.setTarget("System.err");
+        stderr.setEncoder(encoder);
+        stderr.start();
+        Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.toLevel(System.getenv("LKMD_LOG_LEVEL"), Level.WARN));
+        root.addAppender(stderr);
+        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+}
