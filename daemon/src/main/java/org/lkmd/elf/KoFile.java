@@ -187,7 +187,8 @@ public final class KoFile implements AutoCloseable {
         byte[] want = name.getBytes(StandardCharsets.ISO_8859_1);
         for (int i = 1; i < sections.size(); i++) {
             Section s = sections.get(i);
-            if (s.nameOff + want.length < sectionNames.length() && sectionNames.startsWith(s.nameOff, want)
+            // long: a name offset read as 0xffffffff is clamped to Integer.MAX_VALUE, and adding to it overflows
+            if ((long) s.nameOff + want.length < sectionNames.length() && sectionNames.startsWith(s.nameOff, want)
                     && sectionNames.u8(s.nameOff + want.length) == 0) {
                 return s;
             }
