@@ -1,6 +1,5 @@
 package org.lkmd.elf;
 
-import net.fornwall.jelf.ElfException;
 import net.fornwall.jelf.ElfFile;
 
 import java.io.IOException;
@@ -76,8 +75,10 @@ public final class KoFile implements AutoCloseable {
         ElfFile elf;
         try {
             elf = ElfFile.from(new BufferBackingFile(ByteBuffer.wrap(head)));
-        } catch (ElfException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw new KoFileException(KoFileException.EINVAL, "bad ELF header: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // jelf reads header fields as given (e_phnum 0xffff is -1 to it: NegativeArraySizeException)
+            // and throws ElfException or other runtime exceptions; any of them means a bad header
+            throw new KoFileException(KoFileException.EINVAL, "bad ELF header: " + e);
         }
         int shnum = elf.e_shnum & 0xffff;
         int shentsize = elf.e_shentsize & 0xffff;

@@ -2,6 +2,7 @@ package org.lkmd.elf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -31,6 +32,17 @@ class KoFileCorruptTest {
         KoFile ko = KoFile.parse("x.ko", image);
         assertTrue(ko.hasSection(".modinfo"));
         assertEquals("platform:pcspkr", ko.modInfo().first("alias"));
+    }
+
+    /** e_phnum 0xffff: jelf took it as -1 and threw NegativeArraySizeException out of KoFile.parse. */
+    @Test
+    void crashProgramHeaderCountFfff() throws IOException {
+        byte[] image = imageWithUnnamedSection(1);
+        ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN).putShort(0x36, (short) 0xff00).putShort(0x38, (short) 0xffff);
+        assertArrayEquals(image, input("crash-program-header-count-ffff"));
+
+        KoFileException e = assertThrows(KoFileException.class, () -> KoFile.parse("x.ko", image));
+        assertEquals(KoFileException.EINVAL, e.reason());
     }
 
     private static byte[] input(String name) throws IOException {
