@@ -11,6 +11,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Corrupt modules found by {@link KoFileFuzzTest}, each test named after the input file kept in
@@ -43,6 +45,32 @@ class KoFileCorruptTest {
 
         KoFileException e = assertThrows(KoFileException.class, () -> KoFile.parse("x.ko", image));
         assertEquals(KoFileException.EINVAL, e.reason());
+    }
+
+    /**
+     * sh_offset and sh_size both huge: their sum wrapped negative and passed the "beyond end of
+     * file" check, and reading the section indexed outside the image. Three fuzzing findings in
+     * .modinfo and .symtab had this one cause.
+     */
+    @Test
+    void crashSectionOffsetPlusSizeOverflows() throws IOException, KoFileException {
+        byte[] image = imageWithUnnamedSection(0);
+        ByteBuffer b = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
+        int modinfo = (int) b.getLong(0x28) + 2 * 64;
+        b.putLong(modinfo + 0x18, 0x6d2e000000001000L).putLong(modinfo + 0x20, 0x2e00000000000010L);
+        assertArrayEquals(image, input("crash-section-offset-plus-size-overflows"));
+
+        KoFile ko = KoFile.parse("x.ko", image);
+        KoFileException e = assertThrows(KoFileException.class, ko::modInfo);
+        assertEquals(KoFileException.EINVAL, e.reason());
+        assertTrue(e.detail().contains("beyond end of file"), e.detail());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0,0,0,true", "0,10,10,true", "10,0,10,true", "11,0,10,false", "5,6,10,false", "-1,1,10,false",
+            "1,-1,10,false", "9223372036854775807,1,10,false", "1,9223372036854775807,10,false"})
+    void withinNeverOverflows(long off, long len, long size, boolean expected) {
+        assertEquals(expected, KoFile.within(off, len, size));
     }
 
     private static byte[] input(String name) throws IOException {
