@@ -1,6 +1,5 @@
 package org.lkmd.elf;
 
-import net.fornwall.jelf.ElfException;
 import net.fornwall.jelf.ElfFile;
 
 import java.io.IOException;
@@ -76,8 +75,10 @@ public final class KoFile implements AutoCloseable {
         ElfFile elf;
         try {
             elf = ElfFile.from(new BufferBackingFile(ByteBuffer.wrap(head)));
-        } catch (ElfException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw new KoFileException(KoFileException.EINVAL, "bad ELF header: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // jelf reads header fields as given (e_phnum 0xffff is -1 to it: NegativeArraySizeException)
+            // and throws ElfException or other runtime exceptions; any of them means a bad header
+            throw new KoFileException(KoFileException.EINVAL, "bad ELF header: " + e);
         }
         int shnum = elf.e_shnum & 0xffff;
         int shentsize = elf.e_shentsize & 0xffff;
@@ -85,7 +86,7 @@ public final class KoFile implements AutoCloseable {
         if (shentsize != (is64 ? 64 : 40)) {
             throw new KoFileException(KoFileException.EINVAL, "unexpected section header size " + shentsize);
         }
-        if (shoff < 0 || shoff + (long) shnum * shentsize > size) {
+        if (!within(shoff, (long) shnum * shentsize, size)) {
             throw new KoFileException(KoFileException.EINVAL, "section headers beyond end of file");
         }
         int shstrndx = elf.e_shstrndx & 0xffff;
@@ -104,7 +105,7 @@ public final class KoFile implements AutoCloseable {
         }
         sections = list;
         Section names = list.get(shstrndx);
-        if (names.offset < 0 || names.size < 0 || names.offset + names.size > size || names.size > Integer.MAX_VALUE) {
+        if (!within(names.offset, names.size, size)) {
             throw new KoFileException(KoFileException.EINVAL, "section name table beyond end of file");
         }
         sectionNames = section(names.offset, (int) names.size);
@@ -187,7 +188,8 @@ public final class KoFile implements AutoCloseable {
         byte[] want = name.getBytes(StandardCharsets.ISO_8859_1);
         for (int i = 1; i < sections.size(); i++) {
             Section s = sections.get(i);
-            if (s.nameOff + want.length < sectionNames.length() && sectionNames.startsWith(s.nameOff, want)
+            // long: a name offset read as 0xffffffff is clamped to Integer.MAX_VALUE, and adding to it overflows
+            if ((long) s.nameOff + want.length < sectionNames.length() && sectionNames.startsWith(s.nameOff, want)
                     && sectionNames.u8(s.nameOff + want.length) == 0) {
                 return s;
             }
@@ -208,10 +210,19 @@ public final class KoFile implements AutoCloseable {
         if (s.type == 8) { // SHT_NOBITS occupies no file space
             return;
         }
-        if (s.offset < 0 || s.size < 0 || s.offset + s.size > image.size()) {
+        if (!within(s.offset, s.size, image.size())) {
             throw new KoFileException(KoFileException.EINVAL, "section " + name(s) + " (offset " + s.offset + ", size "
                     + s.size + ") beyond end of file (" + image.size() + " bytes)");
         }
+    }
+
+    /**
+     * True when {@code len} bytes from {@code off} lie inside a file of {@code size} bytes. Written
+     * so that nothing overflows: offset and size are 64-bit fields the file chooses, and their sum
+     * wrapped negative slipped past a plain {@code off + len > size} (found by fuzzing).
+     */
+    static boolean within(long off, long len, long size) {
+        return off >= 0 && len >= 0 && off <= size && len <= size - off;
     }
 
     private boolean inRange(Section s) {

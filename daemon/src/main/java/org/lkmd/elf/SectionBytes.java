@@ -64,7 +64,7 @@ final class SectionBytes {
 
     /** True when the NUL-terminated string at {@code off} starts with {@code prefix}. */
     boolean startsWith(int off, byte[] prefix) {
-        if (off + prefix.length > len) {
+        if (off < 0 || (long) off + prefix.length > len) {
             return false;
         }
         for (int i = 0; i < prefix.length; i++) {

@@ -30,6 +30,14 @@ public final class ModprobeConfig {
     private final List<ConfigEntry.SoftdepLine> softdeps = new ArrayList<>();
     private final List<ConfigEntry.WeakdepLine> weakdeps = new ArrayList<>();
 
+    // The globs, compiled once: matching compiled-on-each-call softdep patterns was the largest cost of
+    // planning a load for a uevent (a Fnmatch built per softdep line per module of every plan).
+    private final List<Fnmatch> aliasGlobs = new ArrayList<>();
+    private final List<Fnmatch> installGlobs = new ArrayList<>();
+    private final List<Fnmatch> removeGlobs = new ArrayList<>();
+    private final List<Fnmatch> softdepGlobs = new ArrayList<>();
+    private final List<Fnmatch> weakdepGlobs = new ArrayList<>();
+
     public ModprobeConfig(List<ConfigEntry> entries) {
         this.entries = List.copyOf(entries);
         for (ConfigEntry e : this.entries) {
@@ -49,6 +57,21 @@ public final class ModprobeConfig {
                 weakdeps.add(w);
             }
         }
+        aliases.forEach(a -> aliasGlobs.add(Fnmatch.compile(a.pattern())));
+        installs.forEach(i -> installGlobs.add(Fnmatch.compile(i.pattern())));
+        removes.forEach(r -> removeGlobs.add(Fnmatch.compile(r.pattern())));
+        softdeps.forEach(l -> softdepGlobs.add(Fnmatch.compile(l.softdep().pattern())));
+        weakdeps.forEach(l -> weakdepGlobs.add(Fnmatch.compile(l.weakdep().pattern())));
+    }
+
+    /** The first element of {@code list} whose glob (same index in {@code globs}) matches {@code name}. */
+    private static <T> Optional<T> firstMatching(List<T> list, List<Fnmatch> globs, String name) {
+        for (int i = 0; i < list.size(); i++) {
+            if (globs.get(i).matches(name)) {
+                return Optional.of(list.get(i));
+            }
+        }
+        return Optional.empty();
     }
 
     public static ModprobeConfig empty() {
@@ -63,9 +86,9 @@ public final class ModprobeConfig {
     /** Config {@code alias} lines whose pattern matches the (normalized) name, in order. */
     public List<ConfigEntry.Alias> aliasesMatching(String name) {
         List<ConfigEntry.Alias> out = new ArrayList<>();
-        for (ConfigEntry.Alias a : aliases) {
-            if (Fnmatch.fnmatch(a.pattern(), name)) {
-                out.add(a);
+        for (int i = 0; i < aliases.size(); i++) {
+            if (aliasGlobs.get(i).matches(name)) {
+                out.add(aliases.get(i));
             }
         }
         return out;
@@ -97,12 +120,12 @@ public final class ModprobeConfig {
 
     /** The first {@code install} line whose glob matches the module name. */
     public Optional<ConfigEntry.Install> install(String module) {
-        return installs.stream().filter(i -> Fnmatch.fnmatch(i.pattern(), module)).findFirst();
+        return firstMatching(installs, installGlobs, module);
     }
 
     /** The first {@code remove} line whose glob matches the module name. */
     public Optional<ConfigEntry.Remove> remove(String module) {
-        return removes.stream().filter(r -> Fnmatch.fnmatch(r.pattern(), module)).findFirst();
+        return firstMatching(removes, removeGlobs, module);
     }
 
     /** Install lines written for exactly this name (lookup step 4); the last one counts. */
@@ -129,14 +152,12 @@ public final class ModprobeConfig {
 
     /** The first {@code softdep} line whose glob matches the module name. */
     public Optional<Softdep> softdep(String module) {
-        return softdeps.stream().map(ConfigEntry.SoftdepLine::softdep)
-                .filter(s -> Fnmatch.fnmatch(s.pattern(), module)).findFirst();
+        return firstMatching(softdeps, softdepGlobs, module).map(ConfigEntry.SoftdepLine::softdep);
     }
 
     /** The first {@code weakdep} line whose glob matches the module name. */
     public Optional<Weakdep> weakdep(String module) {
-        return weakdeps.stream().map(ConfigEntry.WeakdepLine::weakdep)
-                .filter(w -> Fnmatch.fnmatch(w.pattern(), module)).findFirst();
+        return firstMatching(weakdeps, weakdepGlobs, module).map(ConfigEntry.WeakdepLine::weakdep);
     }
 
     /** True when a {@code blacklist} line names exactly this module. */

@@ -66,7 +66,10 @@ public final class RulesLoader {
         Map<String, Chosen> files = new TreeMap<>(RulesLoader::byteOrder);
         RulesParser parser = new RulesParser();
         for (Dir dir : dirs) {
-            if (!Files.isDirectory(dir.path)) {
+            // A missing directory is normal (few systems have all three). One that is there but
+            // cannot be listed (a symlink loop, not a directory, no permission) fails the set, so
+            // a reload keeps the rules it has instead of swapping in an empty set without a word.
+            if (Files.notExists(dir.path)) {
                 continue;
             }
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir.path)) {
