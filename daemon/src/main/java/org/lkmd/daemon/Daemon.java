@@ -158,6 +158,14 @@ public final class Daemon {
                 marker.close();
                 queue.close();
                 return 1;
+            } catch (LinkageError e) {
+                // JNA unpacks its native library first: a full or read-only temporary directory ends here
+                log.error("Failed to open the kernel uevent socket: native library unavailable ({}); "
+                        + "check free space in jna.tmpdir ({})", e.getMessage(),
+                        System.getProperty("jna.tmpdir", System.getProperty("java.io.tmpdir")));
+                marker.close();
+                queue.close();
+                return 1;
             }
         }
         Coldplug coldplug = new Coldplug(root);
