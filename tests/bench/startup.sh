@@ -24,9 +24,10 @@ mkdir -p "$work/plain" "$work/cds"
 cp daemon/target/lkmd daemon/target/lkmd.jar daemon/target/lkmd-cds "$work/plain/"
 cp daemon/target/lkmd daemon/target/lkmd.jar daemon/target/lkmd-cds "$work/cds/"
 "$work/cds/lkmd-cds" >/dev/null
-# candidate extra flags for a small idle footprint (young generation and code cache capped, heap
-# returned after GC, one JIT thread)
-tuned="-Xms8m -Xmn4m -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=64m -XX:MaxHeapFreeRatio=20 -XX:MinHeapFreeRatio=5"
+# the flags that were tried on top of the first unit's (-Xmx64m -Xss512k -XX:+UseSerialGC
+# -XX:TieredStopAtLevel=1) and are now in it: young generation and code cache capped, heap
+# returned after GC, one JIT thread
+base="-Xmx64m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
 unit=$(sed -n 's/^Environment=LKMD_JAVA_OPTS="\(.*\)"$/\1/p' systemd/lkmd.service | sed 's#/run/lkmd#'"$work"'#g')
 
 measure() { # LABEL MODE OPTS LAUNCHER...
@@ -39,20 +40,19 @@ import json, statistics, sys
 rows = [json.loads(l) for l in sys.stdin]
 ok = [r for r in rows if r.get("ready_ms") is not None]
 if not ok:
-    print("%-44s %-8s no READY=1: %s" % (sys.argv[1], sys.argv[2], rows[0])); sys.exit()
+    print("%-60s %-8s no READY=1: %s" % (sys.argv[1], sys.argv[2], rows[0])); sys.exit()
 t = sorted(r["ready_ms"] for r in ok); rss = sorted(r["rss_kb"] for r in ok)
-print("%-44s %-8s READY min %5d ms, median %5d ms; idle RSS median %6.1f MiB (%d runs)" % (sys.argv[1], sys.argv[2],
+print("%-60s %-8s READY min %5d ms, median %5d ms; idle RSS median %6.1f MiB (%d runs)" % (sys.argv[1], sys.argv[2],
       t[0], statistics.median(t), statistics.median(rss) / 1024, len(ok)))' "$label" "$mode"
 }
 
 echo "lkmd start-up: $(java -version 2>&1 | head -1), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), modules $rel"
 echo "unit LKMD_JAVA_OPTS: $unit"
-echo "tuned: $tuned"
 for mode in off trigger; do
     measure "java -jar lkmd.jar (JDK defaults: G1, C2)" "$mode" "" java -jar "$work/plain/lkmd.jar"
     measure "launcher (SerialGC, C1 only)" "$mode" "" "$work/plain/lkmd"
+    measure "launcher + $base" "$mode" "$base" "$work/plain/lkmd"
+    measure "launcher + $base + AppCDS" "$mode" "$base" "$work/cds/lkmd"
     measure "launcher + unit LKMD_JAVA_OPTS" "$mode" "$unit" "$work/plain/lkmd"
     measure "launcher + unit LKMD_JAVA_OPTS + AppCDS" "$mode" "$unit" "$work/cds/lkmd"
-    measure "launcher + unit opts + tuned (no CDS)" "$mode" "$unit $tuned" "$work/plain/lkmd"
-    measure "launcher + unit opts + tuned + AppCDS" "$mode" "$unit $tuned" "$work/cds/lkmd"
 done
