@@ -67,7 +67,9 @@ for l in open(r + "/monitor.log"):
     if not m:
         continue
     seq = int(m.group(4))
-    modules.update(re.findall(r": (\S+) dry_run", m.group(5)))
+    for top, deps in re.findall(r": (\S+) dry_run(?: \(([^)]*)\))?", m.group(5)):
+        modules.add(top)
+        modules.update(deps.split())
     if seq < 0:
         rescanned.add(m.group(2))
         if "dry_run" in m.group(5):
@@ -93,7 +95,7 @@ print(f"  accounting  {len(missing)} SEQNUMs of the range not handled"
       + (" - NOT explained: no overflow" if missing and not st['overflows'] else ""))
 print(f"  time        {secs:.2f} s from first write to settled: {handled / secs:.0f} events/s handled")
 print(f"  outcomes    {st['outcomes']}")
-print(f"  planned     {len(modules)} distinct modules: {' '.join(sorted(modules))}")
+print(f"  planned     {len(modules)} distinct modules (with dependencies): {' '.join(sorted(modules))}")
 open(sys.argv[6] + "/planned." + label, "w").write("\n".join(sorted(modules)) + "\n")
 for l in log.splitlines():
     if "dropped uevents" in l or "Resynchronised" in l:
