@@ -23,6 +23,10 @@ import java.util.Optional;
  */
 @Command(name = "daemon", description = "Run the module-loading daemon.")
 public final class DaemonCommand extends Verb {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DaemonCommand.class);
+    /** Room JNA's and netty's libraries need when they unpack (about 0.3 MiB together), with a margin. */
+    static final long NATIVE_LIBRARY_SPACE = 1L << 20;
+
     @Option(names = "--simulate", description = "Decide and log loads without making them; run no RUN programs.")
     boolean simulate;
 
@@ -49,7 +53,8 @@ public final class DaemonCommand extends Verb {
             try {
                 Files.createDirectories(state);
             } catch (IOException e) {
-                err().println("lkmd daemon: cannot create " + state + ": " + e.getMessage());
+                err().println("lkmd daemon: cannot create the simulated kernel's state directory " + state + ": "
+                        + ioReason(e));
                 return 1;
             }
             kernel = SimulatedKernel.on(root).release(release).stateDir(state).build();
@@ -63,14 +68,28 @@ public final class DaemonCommand extends Verb {
 
     /**
      * Native libraries (netty's epoll, JNA) unpack to a temporary directory: at early boot /tmp may
-     * be missing or read-only, so they go to the runtime directory unless told otherwise.
+     * be missing or read-only, so they go to the runtime directory unless told otherwise. A runtime
+     * directory that cannot take them (read-only, full) is passed over for the libraries' defaults,
+     * with a warning, rather than failing later with a linkage error.
      */
     static void runtimeDirForNativeLibraries(Root root) {
+        if (System.getProperty("jna.tmpdir") != null && System.getProperty("io.netty.native.workdir") != null) {
+            return; // chosen by the administrator (LKMD_JAVA_OPTS)
+        }
         String dir = System.getenv("RUNTIME_DIRECTORY");
         Path run = dir != null ? Path.of(dir.split(":")[0]) : root.resolve("/run/lkmd");
         try {
             Files.createDirectories(run);
+            long free = Files.getFileStore(run).getUsableSpace();
+            if (!Files.isWritable(run) || free < NATIVE_LIBRARY_SPACE) {
+                log.warn("Failed to use {} for native libraries: {}, using {} instead", run,
+                        Files.isWritable(run) ? "only " + free + " bytes free" : "not writable",
+                        System.getProperty("java.io.tmpdir"));
+                return;
+            }
         } catch (IOException e) {
+            log.warn("Failed to use {} for native libraries: {}, using {} instead", run, ioReason(e),
+                    System.getProperty("java.io.tmpdir"));
             return; // the libraries' own defaults then apply, and their errors name the problem
         }
         if (System.getProperty("io.netty.native.workdir") == null) {
@@ -79,5 +98,14 @@ public final class DaemonCommand extends Verb {
         if (System.getProperty("jna.tmpdir") == null) {
             System.setProperty("jna.tmpdir", run.toString());
         }
+    }
+
+    /** The JDK names the failing path in the message or only in the exception class: give both. */
+    static String ioReason(IOException e) {
+        String m = e.getMessage();
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getFile() + ": " + f.getReason();
+        }
+        return m != null ? m : e.getClass().getSimpleName();
     }
 }

@@ -62,7 +62,10 @@ public final class Status extends Verb {
         counts("outcomes", s.getAsJsonObject("outcomes"));
         counts("failures by errno", s.getAsJsonObject("failures_by_errno"));
         counts("drops", s.getAsJsonObject("drops"));
-        out().println("overflows: " + s.get("overflows").getAsLong());
+        out().println("uevents: " + (s.has("received") ? s.get("received").getAsLong() + " datagrams received, " : "")
+                + s.get("delivered").getAsLong() + " delivered; overflows: " + s.get("overflows").getAsLong()
+                + ", resyncs: " + s.get("resyncs").getAsLong() + " (" + s.get("resynced_devices").getAsLong()
+                + " devices rescanned)");
         list("last errors", s.get("last_errors"));
         list("last reload problems", s.get("last_reload_problems"));
         out().println("reloads failed: " + s.get("reloads_failed").getAsLong());

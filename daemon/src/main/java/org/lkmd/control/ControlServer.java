@@ -111,8 +111,14 @@ public final class ControlServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        // bounded: with its event loop gone (a thread killed by an Error) these futures never
+        // complete, and the daemon must still stop
+        if (!server.close().awaitUninterruptibly(5, TimeUnit.SECONDS)) {
+            log.warn("Failed to close the control socket {} within 5 s, ignoring", path);
+        }
+        if (!group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS)) {
+            log.warn("Failed to stop the control socket's event loop within 5 s, ignoring");
+        }
         blocking.shutdownNow();
         try {
             Files.deleteIfExists(path);

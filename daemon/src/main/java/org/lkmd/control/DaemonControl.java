@@ -75,6 +75,12 @@ public final class DaemonControl implements ControlService {
         UeventSource src = daemon.source();
         o.add("drops", src == null ? new JsonObject() : ControlCodec.counts(src.drops().snapshot()));
         o.addProperty("overflows", src == null ? 0 : src.overflows());
+        if (src instanceof org.lkmd.uevent.NetlinkUeventSource nl) {
+            o.addProperty("received", nl.received());
+        }
+        o.addProperty("delivered", src == null ? 0 : src.delivered());
+        o.addProperty("resyncs", daemon.resyncs());
+        o.addProperty("resynced_devices", daemon.resyncedDevices());
         o.add("last_errors", ControlCodec.strings(lastErrors(daemon.events().records())));
         o.add("last_reload_problems", ControlCodec.strings(daemon.lastReloadProblems()));
         o.addProperty("reloads_failed", daemon.reloadsFailed());

@@ -84,6 +84,10 @@ public final class Daemon {
     private volatile ControlServer control;
     private volatile Reloader reloader;
     private volatile java.util.concurrent.ScheduledExecutorService cleaner;
+    private final UeventSource givenSource;
+    private final java.util.concurrent.atomic.AtomicBoolean resyncPending = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicLong resyncs = new AtomicLong();
+    private final AtomicLong resyncedDevices = new AtomicLong();
 
     /**
      * @param simulate         plan loads without making them, run no RUN programs
@@ -91,6 +95,17 @@ public final class Daemon {
      */
     public Daemon(Root root, Kernel kernel, SnapshotLoader loader, Clock clock, Map<String, String> env,
                   boolean simulate, Optional<DaemonConfig.ColdplugMode> coldplugOverride) {
+        this(root, kernel, loader, clock, env, simulate, coldplugOverride, null);
+    }
+
+    /**
+     * As above, reading events from {@code source} instead of the kernel's netlink socket (tests over
+     * a fake sysfs feed a {@link org.lkmd.uevent.ScriptedUeventSource}); null opens the netlink socket.
+     * The daemon runs the source on its reader thread and closes it at stop.
+     */
+    public Daemon(Root root, Kernel kernel, SnapshotLoader loader, Clock clock, Map<String, String> env,
+                  boolean simulate, Optional<DaemonConfig.ColdplugMode> coldplugOverride, UeventSource source) {
+        this.givenSource = source;
         this.root = root;
         this.kernel = kernel;
         this.loader = loader;
@@ -132,18 +147,31 @@ public final class Daemon {
                 clock, simulate);
         queue = new EventQueue(c.effectiveWorkers(), c.queueCapacity(), c.eventTimeout(), handler);
         QueueMarker marker = new QueueMarker(root.resolve("/run/lkmd/queue"), queue);
-        try {
-            NetlinkUeventSource.Options opts = NetlinkUeventSource.Options.DEFAULTS.withReceiveBuffer(c.receiveBuffer());
-            Optional<NetlinkUeventSource> activated = NetlinkUeventSource.fromSocketActivation(env, opts);
-            source = activated.isPresent() ? activated.get() : NetlinkUeventSource.open(opts);
-            log.info("Listening for kernel uevents ({}, receive buffer {} bytes)",
-                    activated.isPresent() ? "socket from systemd" : "own socket",
-                    ((NetlinkUeventSource) source).receiveBufferSize());
-        } catch (IOException e) {
-            log.error("Failed to open the kernel uevent socket: {}", e.getMessage());
-            marker.close();
-            queue.close();
-            return 1;
+        if (givenSource != null) {
+            source = givenSource;
+            log.info("Listening for uevents from {}", givenSource.getClass().getSimpleName());
+        } else {
+            try {
+                NetlinkUeventSource.Options opts = NetlinkUeventSource.Options.DEFAULTS.withReceiveBuffer(c.receiveBuffer());
+                Optional<NetlinkUeventSource> activated = NetlinkUeventSource.fromSocketActivation(env, opts);
+                NetlinkUeventSource nl = activated.isPresent() ? activated.get() : NetlinkUeventSource.open(opts);
+                source = nl;
+                log.info("Listening for kernel uevents ({}, receive buffer {} bytes)",
+                        activated.isPresent() ? "socket from systemd" : "own socket", nl.receiveBufferSize());
+            } catch (IOException e) {
+                log.error("Failed to open the kernel uevent socket: {}", e.getMessage());
+                marker.close();
+                queue.close();
+                return 1;
+            } catch (LinkageError e) {
+                // JNA unpacks its native library first: a full or read-only temporary directory ends here
+                log.error("Failed to open the kernel uevent socket: native library unavailable ({}); "
+                        + "check free space in jna.tmpdir ({})", e.getMessage(),
+                        System.getProperty("jna.tmpdir", System.getProperty("java.io.tmpdir")));
+                marker.close();
+                queue.close();
+                return 1;
+            }
         }
         Coldplug coldplug = new Coldplug(root);
         Thread reader = new Thread(() -> readLoop(marker, coldplug), "lkmd-netlink");
@@ -197,8 +225,11 @@ public final class Daemon {
 
                 @Override
                 public void overflow() {
-                    log.warn("Kernel dropped uevents (receive buffer overrun): rescanning sysfs so no device misses its driver");
-                    background.submit(() -> resync(marker, coldplug));
+                    // a storm overflows many times in a row: one rescan pending at a time covers them all
+                    if (resyncPending.compareAndSet(false, true)) {
+                        log.warn("Kernel dropped uevents (receive buffer overrun): rescanning sysfs so no device misses its driver");
+                        background.submit(() -> resync(marker, coldplug));
+                    }
                 }
             });
         } catch (IOException e) {
@@ -220,11 +251,15 @@ public final class Daemon {
     }
 
     private void resync(QueueMarker marker, Coldplug coldplug) {
+        // cleared before the scan: an overflow from now on may have lost events this scan does not see
+        resyncPending.set(false);
         try {
             List<Uevent> found = coldplug.scan();
             for (Uevent u : found) {
                 enqueue(marker, u);
             }
+            resyncs.incrementAndGet();
+            resyncedDevices.addAndGet(found.size());
             log.info("Resynchronised: {} devices with a modalias rescanned", found.size());
         } catch (IOException e) {
             log.error("Failed to rescan sysfs after lost events: {}", e.getMessage());
@@ -373,6 +408,16 @@ public final class Daemon {
      */
     public Prober prober() {
         return prober;
+    }
+
+    /** Sysfs rescans done after overflows (several overflows in a row share one rescan). */
+    public long resyncs() {
+        return resyncs.get();
+    }
+
+    /** Devices with a modalias re-queued by those rescans, in all. */
+    public long resyncedDevices() {
+        return resyncedDevices.get();
     }
 
     /** Asks {@link #run()} to stop and return. */

@@ -26,6 +26,14 @@ final class QueueMarker implements AutoCloseable {
     QueueMarker(Path path, EventQueue queue) {
         this.path = path;
         this.queue = queue;
+        // a daemon killed with events in hand leaves its marker: nothing is queued in this one yet
+        try {
+            if (Files.deleteIfExists(path)) {
+                log.info("Removed {} left by a previous run", path);
+            }
+        } catch (IOException e) {
+            log.warn("Failed to remove {} left by a previous run: {}, ignoring", path, e.getMessage());
+        }
         this.watcher = new Thread(this::watch, "lkmd-queue-marker");
         watcher.setDaemon(true);
         watcher.start();
