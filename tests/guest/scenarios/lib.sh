@@ -4,7 +4,10 @@ MODDIR=/lib/modules/$REL
 KMOD=/kmod/bin
 # lkmd by full path always: busybox sh runs its own applets (insmod, lsmod...) before PATH
 LK=/opt/lkmd/bin
-result() { echo "LKMD-RESULT $SCENARIO/$1 $2 $3"; }
+result() { echo "LKMD-RESULT $SCENARIO/$1 $2 $3"; LKMD_NCHECKS=$((LKMD_NCHECKS + 1)); }
+# how many results the scenario printed, for the driver to see that none was lost on the console
+LKMD_NCHECKS=0
+trap 'echo "LKMD-CHECKS $SCENARIO n=$LKMD_NCHECKS"' EXIT
 pass() { result "$1" PASS "${2:-ok}"; }
 fail() { result "$1" FAIL "${2:-failed}"; }
 # check NAME CMD...: PASS when CMD succeeds
@@ -28,4 +31,33 @@ compare_tool() {
     km_err=$("$KMOD/$tool" "$@" 2>&1 >/dev/null); km_rc=$?
     expect_eq "$check_name-rc" "$km_rc" "$lk_rc"
     expect_eq "$check_name-msg" "$km_err" "$lk_err"
+}
+# --- modprobe load/remove helpers (60-62, 70) ----------------------------------------------------
+uptime_ms() { read -r up _ </proc/uptime; echo "${up%.*}${up#*.}0"; }
+# modset: the loaded modules, one name a line, sorted
+modset() { awk '{print $1}' /proc/modules | sort; }
+# settle_modules: waits (up to 20 s) until /proc/modules has not changed for 1 s: drivers probe
+# asynchronously and may make the kernel request more modules after modprobe returned
+settle_modules() {
+    s_prev=$(modset); s_i=0
+    while [ $s_i -lt 20 ]; do
+        sleep 1; s_now=$(modset)
+        [ "$s_now" = "$s_prev" ] && return 0
+        s_prev=$s_now; s_i=$((s_i + 1))
+    done
+}
+# compare_effect NAME SETUP TOOL ARGS...: runs SETUP (a command), then lkmd's TOOL ARGS; runs SETUP
+# again, then kmod's; compares exit code, stderr and the loaded set afterwards (settled).
+# Leaves lkmd's result in $lk_rc $lk_err $lk_set and kmod's in $km_rc $km_err $km_set.
+compare_effect() {
+    ce_name=$1; ce_setup=$2; ce_tool=$3; shift 3
+    $ce_setup
+    lk_err=$("$LK/$ce_tool" "$@" 2>&1 >/dev/null); lk_rc=$?
+    settle_modules; lk_set=$(modset)
+    $ce_setup
+    km_err=$("$KMOD/$ce_tool" "$@" 2>&1 >/dev/null); km_rc=$?
+    settle_modules; km_set=$(modset)
+    expect_eq "$ce_name-rc" "$km_rc" "$lk_rc"
+    expect_eq "$ce_name-msg" "$km_err" "$lk_err"
+    expect_eq "$ce_name-modules" "$km_set" "$lk_set"
 }

@@ -64,9 +64,30 @@ class GuestScenariosTest {
         assertTrue(run.done(), () -> "the guest did not finish its scenarios (crash or time limit); console tail:\n"
                 + tail(run.console.toString(), 60));
         assertFalse(run.results.isEmpty(), "no scenario reported a result");
+        // every scenario asked for ran to its end, and every check it printed reached the console
+        List<String> expected = scenarioNames(System.getProperty("lkmd.guest.scenarios", "all"));
+        assertEquals(expected, run.scenarios.stream().map(GuestRun.Scenario::name).toList(), "scenarios that ran");
+        for (GuestRun.Scenario sc : run.scenarios) {
+            assertEquals(0, sc.rc(), sc.name() + " exit code");
+            Integer announced = run.announcedChecks.get(sc.name());
+            assertTrue(announced != null && announced > 0, sc.name() + " did not report its check count");
+            assertEquals(announced.longValue(), run.resultsOf(sc.name()), sc.name() + ": results seen vs printed");
+        }
+        List<String> names = run.results.stream().map(GuestRun.Result::check).toList();
+        assertEquals(names.size(), new java.util.HashSet<>(names).size(), () -> "check names repeat: " + names);
         List<GuestRun.Result> failed = run.results.stream().filter(x -> !x.pass()).toList();
         assertEquals(List.of(), failed, () -> failed.stream()
                 .map(f -> f.check() + ": " + f.detail()).collect(Collectors.joining("\n")));
+    }
+
+    /** The scenario files (tests/guest/scenarios/*.sh but lib.sh) that /init runs for this selection, in its order. */
+    private static List<String> scenarioNames(String wanted) throws IOException {
+        List<String> sel = List.of(wanted.split(","));
+        try (var s = Files.list(REPO.resolve("tests/guest/scenarios"))) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".sh"))
+                    .map(n -> n.substring(0, n.length() - 3)).filter(n -> !n.equals("lib"))
+                    .filter(n -> sel.contains("all") || sel.contains(n)).sorted().toList();
+        }
     }
 
     private static boolean onPath(String exe) {
