@@ -58,4 +58,7 @@ rm -f /etc/modprobe.d/lkmd-blacklist.conf /etc/modprobe.d/lkmd-test.conf
 # cleanup with lkmd modprobe -r (unused dependencies go too): back to the modules loaded at the start
 check cleanup "$LK/modprobe" -r -a dummy vfat brd virtio_net snd_hda_intel
 settle_modules
+for m in dummy vfat fat brd virtio_net net_failover snd_hda_intel; do loaded $m && fail "cleanup-$m" || pass "cleanup-$m"; done
+# what kmod's single dependency sweep leaves (failover, virtio_ring, the codec's stack) goes with lkmd's rmmod
+restore_modules "$LK" "$start_set"
 expect_eq cleanup-restores "$start_set" "$(modset)"

@@ -2,5 +2,5 @@
 # /sys/module/compression lists what the kernel decompresses itself; without it, lkmd decompresses.
 if [ -r /sys/module/compression ]; then pass decompression "in-kernel: $(cat /sys/module/compression)"
 else pass decompression "user-space (no /sys/module/compression)"; fi
-MP="-S $REL-zst"
+MP="-S $REL-zst" MP_ONLY_STACKS=1
 . /scenarios/modprobe-remove.inc

@@ -1,5 +1,6 @@
 # Failure paths of lkmd modprobe against kmod's modprobe in the same guest, on the same state:
 # exit codes and messages. Plus lkmd's own time limit on a hanging install command (kmod has none).
+start_set=$(modset)
 compare_tool no-name modprobe
 compare_tool missing-module modprobe lkmd-no-such-module
 compare_tool missing-module-quiet modprobe -q lkmd-no-such-module
@@ -56,3 +57,5 @@ timeout 4 "$KMOD/modprobe" dummy >/dev/null 2>&1; km_rc=$?
 for p in $(ps -o pid,args | awk '/[s]leep 50/{print $1}'); do kill "$p"; done
 rm -f /etc/modprobe.d/lkmd-fail.conf
 loaded dummy && fail hang-not-loaded || pass hang-not-loaded
+restore_modules "$LK" "$start_set"
+expect_eq end-state-restored "$start_set" "$(modset)"

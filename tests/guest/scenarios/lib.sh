@@ -61,3 +61,16 @@ compare_effect() {
     expect_eq "$ce_name-msg" "$km_err" "$lk_err"
     expect_eq "$ce_name-modules" "$km_set" "$lk_set"
 }
+# restore_modules TOOLDIR START_SET: unloads, with TOOLDIR's rmmod (several names a call), every
+# module loaded now but not in START_SET, users first, until none is left (at most 6 passes)
+restore_modules() {
+    rm_pass=0
+    while [ $rm_pass -lt 6 ]; do
+        rm_extra=; for m in $(modset); do echo "$2" | grep -qx "$m" || rm_extra="$rm_extra $m"; done
+        [ -z "$rm_extra" ] && return 0
+        # only those nothing uses now: the rest go in a later pass
+        rm_free=; for m in $rm_extra; do [ -z "$(ls /sys/module/$m/holders 2>/dev/null)" ] && rm_free="$rm_free $m"; done
+        "$1/rmmod" ${rm_free:-$rm_extra} >/dev/null 2>&1
+        rm_pass=$((rm_pass + 1))
+    done
+}
