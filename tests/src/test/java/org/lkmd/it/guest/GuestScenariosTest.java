@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * (TCG) with {@code tests/guest/run-guest}, and asserts that every scenario check passed. Needs
  * qemu-system-x86_64 and a Debian kernel image, which {@code tests/install-deps} installs; skipped
  * (with the reason) when they are absent or {@code -Dlkmd.guest.skip=true}. Scenarios:
- * {@code -Dlkmd.guest.scenarios=10-insmod-stack,20-params} (default all).
+ * {@code -Dlkmd.guest.scenarios=10-insmod-stack,20-params} (default all); time limits in seconds:
+ * {@code -Dlkmd.guest.timeout} (the whole boot, 1800) and {@code -Dlkmd.guest.scenarioTimeout} (each, 600).
  */
 class GuestScenariosTest {
     private static final Path REPO = Path.of(System.getProperty("lkmd.repo", "..")).toAbsolutePath().normalize();
@@ -35,11 +36,13 @@ class GuestScenariosTest {
         Path jar = REPO.resolve("daemon/target/lkmd.jar");
         assumeTrue(Files.isRegularFile(jar), jar + " not built");
 
-        long timeoutS = Long.getLong("lkmd.guest.timeout", 900);
+        long timeoutS = Long.getLong("lkmd.guest.timeout", 1800);
         ProcessBuilder pb = new ProcessBuilder(REPO.resolve("tests/guest/run-guest").toString(),
                 System.getProperty("lkmd.guest.scenarios", "all"));
         pb.environment().put("LKMD_JAR", jar.toString());
         pb.environment().put("LKMD_GUEST_TIMEOUT", Long.toString(timeoutS));
+        // per scenario; generous because TCG on a shared host can run several times slower than alone
+        pb.environment().put("LKMD_SCENARIO_TIMEOUT", Long.toString(Long.getLong("lkmd.guest.scenarioTimeout", 600)));
         pb.redirectErrorStream(true);
         long t0 = System.nanoTime();
         Process p = pb.start();
