@@ -4,6 +4,8 @@
 mods_of_show_depends() { "$KMOD/modprobe" --show-depends "$1" | awk '$1=="insmod"{n=$2; sub(/.*\//,"",n); sub(/\.ko.*/,"",n); gsub(/-/,"_",n); print n}' | sort; }
 all_loaded() { for m in $1; do loaded "$m" || { echo "missing $m"; return 1; }; done; }
 
+start_set=$(modset)
+
 # snd-hda-intel: its whole stack (the intel-hda device makes it probe, too)
 want=$(mods_of_show_depends snd-hda-intel)
 check modprobe-snd-hda-intel "$LK/modprobe" snd-hda-intel
@@ -44,14 +46,19 @@ rm -f /etc/modprobe.d/lkmd-hook.conf
 # a blacklisted module is not loaded through an alias, but is by its name (as kmod does)
 echo "blacklist dummy" >/etc/modprobe.d/lkmd-blacklist.conf
 "$LK/modprobe" rtnl-link-dummy; lk_alias=$(loaded dummy && echo loaded || echo not-loaded)
-"$KMOD/modprobe" -r dummy 2>/dev/null
+"$LK/modprobe" -r dummy 2>/dev/null
 "$KMOD/modprobe" rtnl-link-dummy; km_alias=$(loaded dummy && echo loaded || echo not-loaded)
-"$KMOD/modprobe" -r dummy 2>/dev/null
+"$LK/modprobe" -r dummy 2>/dev/null
 expect_eq blacklist-alias "$km_alias" "$lk_alias"
 expect_eq blacklist-alias-not-loaded not-loaded "$lk_alias"
 check modprobe-blacklisted-by-name "$LK/modprobe" dummy
 check blacklisted-by-name-live loaded dummy
 rm -f /etc/modprobe.d/lkmd-blacklist.conf /etc/modprobe.d/lkmd-test.conf
 
-# cleanup with kmod (lkmd modprobe -r: see ModuleRemover; the verb does not call it yet)
-for m in dummy vfat fat brd virtio_net snd_hda_intel; do "$KMOD/modprobe" -r "$m" 2>/dev/null; done
+# cleanup with lkmd modprobe -r (unused dependencies go too): back to the modules loaded at the start
+check cleanup "$LK/modprobe" -r -a dummy vfat brd virtio_net snd_hda_intel
+settle_modules
+for m in dummy vfat fat brd virtio_net net_failover snd_hda_intel; do loaded $m && fail "cleanup-$m" || pass "cleanup-$m"; done
+# what kmod's single dependency sweep leaves (failover, virtio_ring, the codec's stack) goes with lkmd's rmmod
+restore_modules "$LK" "$start_set"
+expect_eq cleanup-restores "$start_set" "$(modset)"

@@ -79,6 +79,9 @@ public final class Modprobe extends Verb {
     boolean[] verbose = new boolean[0];
     @Option(names = {"-V", "--version"}, description = "Show the version.")
     boolean version;
+    @Option(names = "--hook-timeout", paramLabel = "SEC", description = "lkmd: kill an install or remove command "
+            + "still running after SEC seconds (default $LKMD_HOOK_TIMEOUT, else 30; kmod waits forever).")
+    String hookTimeout;
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
     boolean help;
     @Parameters(paramLabel = "ARG", description = "Module name or alias, then its options (or more names with -a).")
@@ -86,6 +89,25 @@ public final class Modprobe extends Verb {
 
     private ToolLog log;
     private boolean show;
+
+    /** Environment variable giving the hook time limit in seconds when {@code --hook-timeout} is not given. */
+    static final String HOOK_TIMEOUT_ENV = "LKMD_HOOK_TIMEOUT";
+
+    /**
+     * The time limit for install/remove commands: {@code SEC} as a decimal number of seconds
+     * ({@code 30}, {@code 0.5}); null (absent) gives the default; null is returned for a bad value.
+     */
+    static Duration hookTimeout(String sec) {
+        if (sec == null || sec.isBlank()) {
+            return ModuleLoader.DEFAULT_HOOK_TIMEOUT;
+        }
+        try {
+            long ms = new java.math.BigDecimal(sec.strip()).movePointRight(3).longValueExact();
+            return ms > 0 && ms <= 86_400_000L ? Duration.ofMillis(ms) : null;
+        } catch (NumberFormatException | ArithmeticException e) {
+            return null;
+        }
+    }
 
     /** kmod prepends the words of {@code $MODPROBE_OPTIONS} to modprobe's own arguments. */
     static String[] withEnvOptions(String[] args, Map<String, String> env) {
@@ -128,6 +150,12 @@ public final class Modprobe extends Verb {
             log.error("unexpected wait value '" + waitMsec + "'.");
             return 1;
         }
+        String hookSpec = hookTimeout != null ? hookTimeout : main.context().env().get(HOOK_TIMEOUT_ENV);
+        Duration hookLimit = hookTimeout(hookSpec);
+        if (hookLimit == null) {
+            log.error("invalid hook time limit '" + hookSpec + "' (seconds, more than 0).");
+            return 1;
+        }
         Kernel kernel = kernel();
         String release = setVersion != null ? setVersion : releaseOption() != null ? releaseOption() : kernel.release();
         Path modulesDir = dirname != null ? dirname.resolve("lib/modules/" + release)
@@ -154,7 +182,7 @@ public final class Modprobe extends Verb {
         int rc = 0;
         if (remove) {
             ModuleRemover remover = new ModuleRemover(kernel, name -> removalInfo(ctx, name),
-                    ModuleLoader.DEFAULT_HOOK_TIMEOUT, "/bin/sh", io);
+                    hookLimit, "/bin/sh", io);
             for (String a : all ? args : args.subList(0, 1)) {
                 if (rmmod(ctx, remover, a) < 0) {
                     rc = 1;
@@ -162,7 +190,7 @@ public final class Modprobe extends Verb {
             }
             return rc;
         }
-        ModuleLoader loader = new ModuleLoader(kernel, ModuleLoader.DEFAULT_HOOK_TIMEOUT, "/bin/sh", io);
+        ModuleLoader loader = new ModuleLoader(kernel, hookLimit, "/bin/sh", io);
         if (all) {
             for (String a : args) {
                 if (insmod(ctx, loader, kernel, a, null) < 0) {

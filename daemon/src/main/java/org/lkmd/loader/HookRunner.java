@@ -4,6 +4,7 @@ import org.lkmd.kernel.Errno;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -94,10 +95,15 @@ final class HookRunner {
         return t;
     }
 
-    /** Kills the command and everything it started (descendants first, before they can be reparented). */
+    /**
+     * Kills the command and everything it started. The descendants are listed before the shell dies
+     * (after, they would be reparented and no longer listed) but killed after it, so that the shell
+     * cannot report its killed child ("Killed") into the caller's output.
+     */
     private static void kill(Process p) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        List<ProcessHandle> started = p.descendants().toList();
         p.destroyForcibly();
+        started.forEach(ProcessHandle::destroyForcibly);
         try {
             p.waitFor(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

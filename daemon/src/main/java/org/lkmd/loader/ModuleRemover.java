@@ -21,7 +21,9 @@ import java.util.function.Function;
  *   <li>a module still in use is "in use" (EBUSY), unless {@code --wait} gives it time;</li>
  *   <li>{@code delete_module(name, O_NONBLOCK[|O_TRUNC with -f])}, retrying EAGAIN with exponential
  *       backoff until the {@code --wait} limit; or the remove command;</li>
- *   <li>each hard dependency whose use count is now 0 is removed (failures ignored, "in use" quiet);</li>
+ *   <li>each hard dependency whose use count is now 0 is removed, in one pass from the end of its
+ *       {@code modules.dep} line (failures ignored, "in use" quiet); one freed only by a dependency
+ *       removed later in that pass stays;</li>
  *   <li>pre-softdeps are removed, last first (failures ignored).</li>
  * </ol>
  * What a module depends on and its modprobe.d entries come from the caller's {@link Lookup}
@@ -151,8 +153,12 @@ public final class ModuleRemover {
                 return f;
             }
             if (withDeps) {
-                for (String d : info.dependencies()) {
-                    String dn = normalize(d);
+                // one pass, last in modules.dep first (kmod walks the list backwards), each dependency
+                // checked when its turn comes: a dependency used only by one met later in the file
+                // (snd_intel_sdw_acpi under snd_intel_dspcfg) stays loaded, as with kmod
+                List<String> deps = info.dependencies();
+                for (int i = deps.size() - 1; i >= 0; i--) {
+                    String dn = normalize(deps.get(i));
                     if (kernel.state(dn) == ModuleState.LIVE && kernel.refcount(dn) == 0) {
                         Failure df = remove(dn, false, false);
                         if (df != null) {

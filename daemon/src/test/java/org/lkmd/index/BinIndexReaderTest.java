@@ -44,6 +44,19 @@ class BinIndexReaderTest {
     }
 
     @Test
+    void emptyIndexFromKmodsDepmodIsAnEmptyRootPastTheHeader() throws Exception {
+        // what kmod's depmod writes for modules.symbols.bin when no module exports a symbol
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(12);
+        b.putInt(0xB007F457).putInt(0x00020001).putInt(12).flip();
+        BinIndexReader r = new BinIndexReader(P, b);
+        assertEquals(Optional.empty(), r.search("symbol:fat_time"));
+        assertEquals(List.of(), r.searchWild("symbol:fat_time"));
+        StringBuilder dump = new StringBuilder();
+        r.dump("alias ", dump);
+        assertEquals("", dump.toString());
+    }
+
+    @Test
     void writerOutputReadsLikeTheHandBuiltFile() {
         TrieWriter w = new TrieWriter();
         w.insert("ab*", "y", 0);

@@ -61,6 +61,20 @@ class ModuleRemoverTest {
     }
 
     @Test
+    void dependenciesAreSweptOnceFromTheEndOfTheirLineAsKmodDoes() throws Exception {
+        // like snd_hda_intel: modules.dep lists mod_f (a user of mod_g) before mod_g
+        Path dir = root.resolve("lib/modules/6.1.0-test/kernel");
+        kernel.finitModule(Modules.write(dir, "mod_g"), "", 0);
+        kernel.finitModule(Modules.write(dir, "mod_f", "mod_g"), "", 0);
+        kernel.finitModule(Modules.write(dir, "mod_e", "mod_f", "mod_g"), "", 0);
+        info("mod_e", List.of("mod_f", "mod_g"));
+        ModuleRemover.Outcome o = remover().remove("mod_e", ModuleRemover.Options.DEFAULT);
+        assertTrue(o.ok(), o.message());
+        assertEquals(List.of("mod_e", "mod_f"), o.removed(), "mod_g was still used by mod_f when its turn came");
+        assertEquals(ModuleState.LIVE, kernel.state("mod_g"));
+    }
+
+    @Test
     void moduleInUseIsRefusedWithKmodsMessage() {
         ModuleRemover.Outcome o = remover().remove("mod_a", ModuleRemover.Options.DEFAULT);
         assertEquals(Errno.EBUSY, o.errno());

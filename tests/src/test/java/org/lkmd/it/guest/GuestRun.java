@@ -1,7 +1,9 @@
 package org.lkmd.it.guest;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -14,6 +16,7 @@ final class GuestRun {
     private static final Pattern BOOT = Pattern.compile("LKMD-BOOT uptime_ms=(\\d+)");
     private static final Pattern DONE = Pattern.compile("LKMD-DONE uptime_ms=(\\d+) scenarios_ms=(\\d+)");
     private static final Pattern SCENARIO = Pattern.compile("LKMD-SCENARIO (\\S+) rc=(\\d+) ms=(\\d+)");
+    private static final Pattern CHECKS = Pattern.compile("LKMD-CHECKS (\\S+) n=(\\d+)");
 
     record Result(String check, boolean pass, String detail) {
     }
@@ -23,10 +26,17 @@ final class GuestRun {
 
     final List<Result> results = new ArrayList<>();
     final List<Scenario> scenarios = new ArrayList<>();
+    /** Scenario name to how many results it says it printed ({@code LKMD-CHECKS}, from lib.sh's exit trap). */
+    final Map<String, Integer> announcedChecks = new LinkedHashMap<>();
     final StringBuilder console = new StringBuilder();
     long bootMs = -1;
     long doneUptimeMs = -1;
     long scenariosMs = -1;
+
+    /** The results the scenario printed that reached the console ({@code name/check}). */
+    long resultsOf(String scenario) {
+        return results.stream().filter(r -> r.check().startsWith(scenario + "/")).count();
+    }
 
     boolean done() {
         return doneUptimeMs >= 0;
@@ -45,6 +55,8 @@ final class GuestRun {
             results.add(new Result(m.group(1), m.group(2).equals("PASS"), m.group(3)));
         } else if ((m = SCENARIO.matcher(line)).matches()) {
             scenarios.add(new Scenario(m.group(1), Integer.parseInt(m.group(2)), Long.parseLong(m.group(3))));
+        } else if ((m = CHECKS.matcher(line)).matches()) {
+            announcedChecks.put(m.group(1), Integer.parseInt(m.group(2)));
         } else if ((m = BOOT.matcher(line)).lookingAt()) {
             bootMs = Long.parseLong(m.group(1));
         } else if ((m = DONE.matcher(line)).matches()) {

@@ -14,6 +14,7 @@ class GuestRunTest {
         r.accept("[   55.9] brd: `x' invalid for parameter `rd_nr'");
         r.accept("LKMD-RESULT 10-a/insmod PASS ok");
         r.accept("LKMD-RESULT 10-a/msg FAIL expected [a] got [b]\r");
+        r.accept("LKMD-CHECKS 10-a n=2");
         r.accept("LKMD-SCENARIO 10-a rc=0 ms=2500");
         assertFalse(r.done());
         r.accept("LKMD-DONE uptime_ms=9000 scenarios_ms=5900");
@@ -24,5 +25,8 @@ class GuestRunTest {
         assertTrue(r.results.get(0).pass());
         assertEquals("expected [a] got [b]", r.results.get(1).detail());
         assertEquals(2500, r.scenarios.get(0).ms());
+        assertEquals(2, r.announcedChecks.get("10-a"));
+        assertEquals(2, r.resultsOf("10-a"));
+        assertEquals(0, r.resultsOf("10"));
     }
 }

@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * (TCG) with {@code tests/guest/run-guest}, and asserts that every scenario check passed. Needs
  * qemu-system-x86_64 and a Debian kernel image, which {@code tests/install-deps} installs; skipped
  * (with the reason) when they are absent or {@code -Dlkmd.guest.skip=true}. Scenarios:
- * {@code -Dlkmd.guest.scenarios=10-insmod-stack,20-params} (default all).
+ * {@code -Dlkmd.guest.scenarios=10-insmod-stack,20-params} (default all); time limits in seconds:
+ * {@code -Dlkmd.guest.timeout} (the whole boot, 1800) and {@code -Dlkmd.guest.scenarioTimeout} (each, 600).
  */
 class GuestScenariosTest {
     private static final Path REPO = Path.of(System.getProperty("lkmd.repo", "..")).toAbsolutePath().normalize();
@@ -35,11 +36,13 @@ class GuestScenariosTest {
         Path jar = REPO.resolve("daemon/target/lkmd.jar");
         assumeTrue(Files.isRegularFile(jar), jar + " not built");
 
-        long timeoutS = Long.getLong("lkmd.guest.timeout", 900);
+        long timeoutS = Long.getLong("lkmd.guest.timeout", 1800);
         ProcessBuilder pb = new ProcessBuilder(REPO.resolve("tests/guest/run-guest").toString(),
                 System.getProperty("lkmd.guest.scenarios", "all"));
         pb.environment().put("LKMD_JAR", jar.toString());
         pb.environment().put("LKMD_GUEST_TIMEOUT", Long.toString(timeoutS));
+        // per scenario; generous because TCG on a shared host can run several times slower than alone
+        pb.environment().put("LKMD_SCENARIO_TIMEOUT", Long.toString(Long.getLong("lkmd.guest.scenarioTimeout", 600)));
         pb.redirectErrorStream(true);
         long t0 = System.nanoTime();
         Process p = pb.start();
@@ -64,9 +67,30 @@ class GuestScenariosTest {
         assertTrue(run.done(), () -> "the guest did not finish its scenarios (crash or time limit); console tail:\n"
                 + tail(run.console.toString(), 60));
         assertFalse(run.results.isEmpty(), "no scenario reported a result");
+        // every scenario asked for ran to its end, and every check it printed reached the console
+        List<String> expected = scenarioNames(System.getProperty("lkmd.guest.scenarios", "all"));
+        assertEquals(expected, run.scenarios.stream().map(GuestRun.Scenario::name).toList(), "scenarios that ran");
+        for (GuestRun.Scenario sc : run.scenarios) {
+            assertEquals(0, sc.rc(), sc.name() + " exit code");
+            Integer announced = run.announcedChecks.get(sc.name());
+            assertTrue(announced != null && announced > 0, sc.name() + " did not report its check count");
+            assertEquals(announced.longValue(), run.resultsOf(sc.name()), sc.name() + ": results seen vs printed");
+        }
+        List<String> names = run.results.stream().map(GuestRun.Result::check).toList();
+        assertEquals(names.size(), new java.util.HashSet<>(names).size(), () -> "check names repeat: " + names);
         List<GuestRun.Result> failed = run.results.stream().filter(x -> !x.pass()).toList();
         assertEquals(List.of(), failed, () -> failed.stream()
                 .map(f -> f.check() + ": " + f.detail()).collect(Collectors.joining("\n")));
+    }
+
+    /** The scenario files (tests/guest/scenarios/*.sh but lib.sh) that /init runs for this selection, in its order. */
+    private static List<String> scenarioNames(String wanted) throws IOException {
+        List<String> sel = List.of(wanted.split(","));
+        try (var s = Files.list(REPO.resolve("tests/guest/scenarios"))) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".sh"))
+                    .map(n -> n.substring(0, n.length() - 3)).filter(n -> !n.equals("lib"))
+                    .filter(n -> sel.contains("all") || sel.contains(n)).sorted().toList();
+        }
     }
 
     private static boolean onPath(String exe) {
