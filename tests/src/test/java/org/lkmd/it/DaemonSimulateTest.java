@@ -4,29 +4,21 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lkmd.config.DaemonConfig;
-import org.lkmd.config.Root;
 import org.lkmd.daemon.Daemon;
 import org.lkmd.daemon.EventRecord;
-import org.lkmd.daemon.SnapshotLoader;
-import org.lkmd.kernel.SimulatedKernel;
 import org.lkmd.uevent.DropReason;
 import org.lkmd.uevent.NetlinkUeventSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,69 +32,35 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class DaemonSimulateTest {
     @TempDir
     static Path tmp;
+    static SimulatingDaemon sim;
     static Path root;
     static String rel;
     static Daemon daemon;
-    static Thread thread;
 
     @BeforeAll
     static void start() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root: writes to /sys uevent files");
-        assumeTrue(Files.isWritable(Path.of("/sys/devices")) || Files.exists(Path.of("/sys/devices")), "no sysfs");
+        assumeTrue(Files.exists(Path.of("/sys/devices")), "no sysfs");
         rel = RealTree.release();
         RealTree.kmodTool("modprobe");
-        root = FakeRoots.hostLike(tmp.resolve("root"));
-        Files.createSymbolicLink(root.resolve("sys"), Path.of("/sys"));
-        Path rules = root.resolve("etc/lkmd/rules.d");
-        Files.createDirectories(rules);
-        Path repo = Path.of(System.getProperty("lkmd.repo", ".."));
-        Files.copy(repo.resolve("rules/80-lkmd-drivers.rules"), rules.resolve("80-lkmd-drivers.rules"));
-        Path state = root.resolve("run/lkmd/simulate");
-        Files.createDirectories(state);
-        Root r = Root.of(root);
-        daemon = new Daemon(r, SimulatedKernel.on(r).release(rel).stateDir(state).build(),
-                new SnapshotLoader(r, rel, Clock.systemUTC()), Clock.systemUTC(), Map.of(), true,
-                Optional.of(DaemonConfig.ColdplugMode.OFF));
-        thread = new Thread(daemon::run, "daemon-under-test");
-        thread.start();
-        assertTrue(daemon.awaitReady(Duration.ofSeconds(60)), "daemon did not become ready");
+        sim = SimulatingDaemon.start(tmp.resolve("root"), "");
+        root = sim.root;
+        daemon = sim.daemon;
     }
 
     @AfterAll
     static void stop() throws InterruptedException {
-        if (daemon != null) {
-            daemon.stop();
-            thread.join(30_000);
+        if (sim != null) {
+            sim.close();
         }
     }
 
-    /** Devices on this machine with a MODALIAS in their uevent file, by devpath. */
     private static Map<String, String> devicesWithModalias() throws IOException {
-        Map<String, String> out = new TreeMap<>();
-        try (Stream<Path> s = Files.walk(Path.of("/sys/devices"), 12)) {
-            for (Path u : s.filter(p -> p.getFileName().toString().equals("uevent")).toList()) {
-                if (!Files.exists(u.getParent().resolve("subsystem"))) {
-                    continue;
-                }
-                try {
-                    for (String l : Files.readAllLines(u)) {
-                        if (l.startsWith("MODALIAS=")) {
-                            out.put(u.getParent().toString().substring("/sys".length()), l.substring(9).strip());
-                        }
-                    }
-                } catch (IOException e) {
-                    // unreadable uevent file: not a device we can test
-                }
-            }
-        }
-        return out;
+        return SimulatingDaemon.devicesWithModalias();
     }
 
     private static void waitFor(java.util.function.BooleanSupplier done, Duration max) throws InterruptedException {
-        long end = System.nanoTime() + max.toNanos();
-        while (!done.getAsBoolean() && System.nanoTime() < end) {
-            Thread.sleep(50);
-        }
+        SimulatingDaemon.waitFor(done, max);
     }
 
     @Test
@@ -119,15 +77,7 @@ class DaemonSimulateTest {
             List<EventRecord> recs = daemon.events().forDevpath(d.getKey());
             assertTrue(!recs.isEmpty(), "no event handled for " + d.getKey());
             EventRecord last = recs.get(recs.size() - 1);
-            Set<String> ours = new TreeSet<>();
-            for (EventRecord.Outcome o : last.outcomes()) {
-                if (o.result() == EventRecord.Result.DRY_RUN) {
-                    ours.add(o.what());
-                    if (o.detail() != null && !o.detail().isEmpty()) {
-                        ours.addAll(List.of(o.detail().split(" ")));
-                    }
-                }
-            }
+            Set<String> ours = new TreeSet<>(SimulatingDaemon.planned(last));
             Set<String> kmods = kmodPlan(d.getValue());
             if (!ours.equals(kmods)) {
                 diffs.add(d.getKey() + " (" + d.getValue() + "): kmod " + kmods + ", lkmd " + ours);
@@ -169,7 +119,8 @@ class DaemonSimulateTest {
                 payload.replace("\0", "\\0"), Integer.toString(src.portId())));
         assertEquals(0, t.rc(), t.err());
         waitFor(() -> src.drops().get(DropReason.FORGED_SENDER) >= before + 2, Duration.ofSeconds(20));
-        assertEquals(before + 2, src.drops().get(DropReason.FORGED_SENDER));
+        // both (unicast and group 1) counted; group-1 forgeries of other tests on this machine would count too
+        assertTrue(src.drops().get(DropReason.FORGED_SENDER) >= before + 2, "forged datagrams not counted as dropped");
         assumeTrue(Files.exists(Path.of("/sys/devices/platform/pcspkr/uevent")), "no pcspkr device to send a real event");
         // a real event afterwards proves the forgeries were read (and not merely still queued)
         Files.writeString(Path.of("/sys/devices/platform/pcspkr/uevent"), "change");
