@@ -65,6 +65,10 @@ public final class ControlServer implements AutoCloseable {
 
     /** Binds {@code path} (a stale socket file there is replaced) and starts serving. */
     public static ControlServer start(Path path, ControlService service, Limits limits) throws IOException {
+        if (!io.netty.channel.epoll.Epoll.isAvailable()) {
+            // e.g. a minimal system without the C library pieces netty's native transport links to
+            throw new IOException("netty's epoll transport is unavailable: " + io.netty.channel.epoll.Epoll.unavailabilityCause());
+        }
         Files.createDirectories(path.getParent());
         Files.deleteIfExists(path);
         EpollEventLoopGroup group = new EpollEventLoopGroup(1, r -> {

@@ -352,7 +352,8 @@ public final class Daemon {
         try {
             control = ControlServer.start(root.resolve(ControlCodec.SOCKET), new DaemonControl(this),
                     ControlServer.Limits.defaults());
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
+            // the daemon's job (loading modules) goes on without its control socket
             log.error("Failed to open the control socket {}: {}; status, reload and monitor will not answer",
                     root.resolve(ControlCodec.SOCKET), e.getMessage());
         }
