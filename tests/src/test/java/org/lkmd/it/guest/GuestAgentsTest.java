@@ -1,14 +1,16 @@
 package org.lkmd.it.guest;
 
+import static org.lkmd.it.guest.GuestHost.hasKernelImage;
+import static org.lkmd.it.guest.GuestHost.onPath;
+import static org.lkmd.it.guest.GuestHost.tail;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -144,29 +146,5 @@ class GuestAgentsTest {
         Set<String> s = new TreeSet<>(want);
         s.removeAll(have);
         return s;
-    }
-
-    private static boolean onPath(String exe) {
-        for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/bin:/bin:/usr/sbin:/sbin").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, exe))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean hasKernelImage() throws IOException {
-        Path mods = Path.of("/lib/modules");
-        if (!Files.isDirectory(mods)) {
-            return false;
-        }
-        try (var s = Files.list(mods)) {
-            return s.anyMatch(d -> Files.isRegularFile(Path.of("/boot/vmlinuz-" + d.getFileName())));
-        }
-    }
-
-    private static String tail(CharSequence s, int lines) {
-        List<String> all = new ArrayList<>(List.of(s.toString().split("\n")));
-        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 }

@@ -1,5 +1,9 @@
 package org.lkmd.it.guest;
 
+import static org.lkmd.it.guest.GuestHost.hasKernelImage;
+import static org.lkmd.it.guest.GuestHost.onPath;
+import static org.lkmd.it.guest.GuestHost.tail;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -91,29 +95,5 @@ class GuestScenariosTest {
                     .map(n -> n.substring(0, n.length() - 3)).filter(n -> !n.equals("lib"))
                     .filter(n -> sel.contains("all") || sel.contains(n)).sorted().toList();
         }
-    }
-
-    private static boolean onPath(String exe) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, exe))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean hasKernelImage() throws IOException {
-        Path mods = Path.of("/lib/modules");
-        if (!Files.isDirectory(mods)) {
-            return false;
-        }
-        try (var s = Files.list(mods)) {
-            return s.anyMatch(d -> Files.isRegularFile(Path.of("/boot/vmlinuz-" + d.getFileName())));
-        }
-    }
-
-    private static String tail(String s, int lines) {
-        String[] all = s.split("\n");
-        return String.join("\n", List.of(all).subList(Math.max(0, all.length - lines), all.length));
     }
 }
