@@ -33,6 +33,10 @@ public final class DaemonCommand extends Verb {
     @Option(names = "--coldplug", paramLabel = "MODE", description = "Override the config's coldplug mode: trigger, scan or off.")
     String coldplug;
 
+    @Option(names = "--config", paramLabel = "FILE", description = "Daemon config file, which must exist "
+            + "(default: /etc/lkmd/lkmd.toml under the root, defaults when missing). An absolute FILE is under --root.")
+    String config;
+
     @Override
     public Integer call() {
         Root root = root();
@@ -61,8 +65,11 @@ public final class DaemonCommand extends Verb {
         } else {
             kernel = kernel();
         }
-        Daemon d = new Daemon(root, kernel, new SnapshotLoader(root, release, Clock.systemUTC()), Clock.systemUTC(),
-                main.context().env(), simulate, mode);
+        SnapshotLoader loader = new SnapshotLoader(root, release, Clock.systemUTC());
+        if (config != null) {
+            loader = loader.withConfigFile(config.startsWith("/") ? root.resolve(config) : Path.of(config).toAbsolutePath());
+        }
+        Daemon d = new Daemon(root, kernel, loader, Clock.systemUTC(), main.context().env(), simulate, mode);
         return d.run();
     }
 

@@ -47,6 +47,7 @@ public final class Main implements Runnable {
         cl.setOut(new PrintWriter(ctx.out(), true));
         cl.setErr(new PrintWriter(ctx.err(), true));
         cl.setPosixClusteredShortOptionsAllowed(true);
+        cl.getSubcommands().values().forEach(Main::addHelpOption);
         cl.setParameterExceptionHandler((ex, a) -> {
             String verb = ex.getCommandLine().getCommandName();
             ctx.err().println(verb + ": " + ex.getMessage());
@@ -57,6 +58,17 @@ public final class Main implements Runnable {
             return 1;
         });
         return cl.execute(Modprobe.withEnvOptions(args, ctx.env()));
+    }
+
+    /** {@code lkmd VERB --help} for every verb (kmod's tools declare their own, with kmod's {@code -h}). */
+    private static void addHelpOption(CommandLine verb) {
+        CommandLine.Model.CommandSpec spec = verb.getCommandSpec();
+        if (spec.optionsMap().containsKey("--help")) {
+            return;
+        }
+        String[] names = spec.optionsMap().containsKey("-h") ? new String[] {"--help"} : new String[] {"-h", "--help"};
+        spec.addOption(CommandLine.Model.OptionSpec.builder(names).usageHelp(true)
+                .description("Show this help and exit.").build());
     }
 
     static PrintStream nullStream() {

@@ -128,7 +128,7 @@ public final class Daemon {
         }
         Snapshot s = first.value().get();
         snapshot.set(s);
-        sources = SourceStamps.scan(root, loader.modulesDir());
+        sources = SourceStamps.scan(root, loader.modulesDir(), loader.configFile());
         events.subscribe(autoclean::record);
         applyLogLevel(s.config());
         log.info("Starting: JVM up {} ms when the daemon began, configuration, rules and index read in {} ms",
@@ -334,7 +334,7 @@ public final class Daemon {
             }
             generation.incrementAndGet();
             snapshot.set(next.value().get());
-            sources = SourceStamps.scan(root, loader.modulesDir());
+            sources = SourceStamps.scan(root, loader.modulesDir(), loader.configFile());
             applyLogLevel(next.value().get().config());
             lastReloadProblems = List.of();
             log.info("Reloaded configuration: generation {}", next.value().get().generation());
@@ -359,7 +359,7 @@ public final class Daemon {
         }
         if (c.reload().watch()) {
             try {
-                reloader = new Reloader(root, loader.modulesDir(), loader.release(), c.reload(), this::reload).start();
+                reloader = new Reloader(root, loader.modulesDir(), loader.configFile(), loader.release(), c.reload(), this::reload).start();
             } catch (IOException e) {
                 log.warn("Failed to watch configuration files: {}, ignoring (SIGHUP and lkmd reload still work)",
                         e.getMessage());

@@ -46,6 +46,7 @@ public final class Reloader implements AutoCloseable {
 
     private final Root root;
     private final Path modulesDir;
+    private final Path configFile;
     private final String release;
     private final DaemonConfig.Reload config;
     private final Runnable reload;
@@ -55,10 +56,11 @@ public final class Reloader implements AutoCloseable {
     private volatile boolean closed;
 
     /** @param reload the daemon's reload; called on the watcher thread */
-    public Reloader(Root root, Path modulesDir, String release, DaemonConfig.Reload config, Runnable reload)
-            throws IOException {
+    public Reloader(Root root, Path modulesDir, Path configFile, String release, DaemonConfig.Reload config,
+            Runnable reload) throws IOException {
         this.root = root;
         this.modulesDir = modulesDir;
+        this.configFile = configFile;
         this.release = release;
         this.config = config;
         this.reload = reload;
@@ -74,7 +76,7 @@ public final class Reloader implements AutoCloseable {
     }
 
     private void registerDirs() {
-        for (Path d : SourceStamps.dirs(root, modulesDir)) {
+        for (Path d : SourceStamps.dirs(root, modulesDir, configFile)) {
             if (keys.containsValue(d) || !Files.isDirectory(d)) {
                 continue;
             }

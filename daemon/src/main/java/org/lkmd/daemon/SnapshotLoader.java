@@ -30,11 +30,29 @@ public final class SnapshotLoader {
     private final Root root;
     private final String release;
     private final Clock clock;
+    private final Path configFile;
+    private final boolean configRequired;
 
+    /** Reads the daemon config from {@code /etc/lkmd/lkmd.toml} under the root, defaults when missing. */
     public SnapshotLoader(Root root, String release, Clock clock) {
+        this(root, release, clock, root.resolve(DaemonConfigLoader.PATH), false);
+    }
+
+    private SnapshotLoader(Root root, String release, Clock clock, Path configFile, boolean configRequired) {
         this.root = root;
         this.release = release;
         this.clock = clock;
+        this.configFile = configFile;
+        this.configRequired = configRequired;
+    }
+
+    /** The same loader reading the daemon config from {@code file}, which must exist ({@code --config}). */
+    public SnapshotLoader withConfigFile(Path file) {
+        return new SnapshotLoader(root, release, clock, file, true);
+    }
+
+    public Path configFile() {
+        return configFile;
     }
 
     public String release() {
@@ -52,7 +70,7 @@ public final class SnapshotLoader {
      */
     public ParseResult<Snapshot> load(long generation, boolean allowNoIndex) {
         List<Diagnostic> diags = new ArrayList<>();
-        ParseResult<DaemonConfig> config = DaemonConfigLoader.load(root);
+        ParseResult<DaemonConfig> config = DaemonConfigLoader.load(configFile, configRequired);
         diags.addAll(config.diagnostics());
         ParseResult<RuleSet> rules = RulesLoader.load(root);
         diags.addAll(rules.diagnostics());

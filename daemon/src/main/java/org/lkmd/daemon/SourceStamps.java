@@ -1,6 +1,5 @@
 package org.lkmd.daemon;
 
-import org.lkmd.config.DaemonConfigLoader;
 import org.lkmd.config.Root;
 import org.lkmd.modprobe.ModprobeConfigLoader;
 import org.lkmd.rules.RulesLoader;
@@ -26,25 +25,26 @@ public final class SourceStamps {
     }
 
     /** Every directory whose contents feed a snapshot: rules, modprobe.d, {@code /etc/lkmd}, the module dir. */
-    public static List<Path> dirs(Root root, Path modulesDir) {
+    public static List<Path> dirs(Root root, Path modulesDir, Path configFile) {
         List<Path> out = new ArrayList<>();
         RulesLoader.DIRS.forEach(d -> out.add(root.resolve(d)));
         ModprobeConfigLoader.DIRS.forEach(d -> out.add(root.resolve(d)));
-        out.add(root.resolve(DaemonConfigLoader.PATH).getParent());
+        out.add(configFile.toAbsolutePath().getParent());
         out.add(modulesDir);
         return out;
     }
 
     /** File (as resolved under the root) to modification time, sorted by path. */
-    public static Map<String, Instant> scan(Root root, Path modulesDir) {
+    public static Map<String, Instant> scan(Root root, Path modulesDir, Path configFile) {
         Map<String, Instant> out = new TreeMap<>();
-        for (Path dir : dirs(root, modulesDir)) {
+        Path config = configFile.toAbsolutePath();
+        for (Path dir : dirs(root, modulesDir, configFile)) {
             boolean index = dir.equals(modulesDir);
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
                 for (Path p : ds) {
                     String name = p.getFileName().toString();
                     boolean wanted = index ? name.startsWith("modules.")
-                            : dir.endsWith("lkmd") && !dir.endsWith("rules.d") ? name.equals("lkmd.toml")
+                            : dir.equals(config.getParent()) && !dir.endsWith("rules.d") ? p.equals(config)
                             : name.endsWith(".rules") || name.endsWith(".conf");
                     if (wanted && Files.isRegularFile(p)) {
                         out.put(p.toString(), Files.getLastModifiedTime(p).toInstant());

@@ -27,7 +27,8 @@ class ReloaderTest {
         Path mp = root.resolve("etc/modprobe.d");
         Files.createDirectories(mp);
         AtomicInteger reloads = new AtomicInteger();
-        try (Reloader r = new Reloader(Root.of(root), root.resolve("lib/modules/6.1.0-test"), "6.1.0-test",
+        try (Reloader r = new Reloader(Root.of(root), root.resolve("lib/modules/6.1.0-test"),
+                root.resolve("etc/lkmd/lkmd.toml"), "6.1.0-test",
                 new DaemonConfig.Reload(true, false, Duration.ofMillis(300)), reloads::incrementAndGet).start()) {
             Thread.sleep(200);
             for (int i = 0; i < 5; i++) {
@@ -63,7 +64,7 @@ class ReloaderTest {
     void indexMissingOrOlderThanAModuleIsStale() throws Exception {
         Path dir = root.resolve("lib/modules/6.1.0-test");
         Files.createDirectories(dir.resolve("kernel"));
-        Reloader r = new Reloader(Root.of(root), dir, "6.1.0-test",
+        Reloader r = new Reloader(Root.of(root), dir, root.resolve("etc/lkmd/lkmd.toml"), "6.1.0-test",
                 new DaemonConfig.Reload(true, true, Duration.ofMillis(100)), () -> { });
         assertEquals(Optional.empty(), r.staleness(), "no module, nothing to index");
         Path ko = dir.resolve("kernel/a.ko");

@@ -1,0 +1,135 @@
+package org.lkmd.it.deb;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The built launcher {@code daemon/target/lkmd} as the unit runs it: the start failures the unit
+ * must turn into a failed state (exit 2 for an unusable {@code --config} file, 5 without a Java
+ * runtime), each with one clear line, and the journal's priority prefixes when stderr is the
+ * stream {@code $JOURNAL_STREAM} names (here a file standing in for journald's socket).
+ */
+class LauncherTest {
+    private static final Path REPO = Path.of(System.getProperty("lkmd.repo", "..")).toAbsolutePath().normalize();
+    private static final Path LAUNCHER = REPO.resolve("daemon/target/lkmd");
+
+    @TempDir
+    static Path tmp;
+    static Path root;
+
+    @BeforeAll
+    static void emptyRoot() throws IOException {
+        assumeTrue(Files.isExecutable(LAUNCHER), LAUNCHER + " not built");
+        root = Files.createDirectories(tmp.resolve("root"));
+        Files.createDirectories(root.resolve("lib/modules/6.1.0-test"));
+        Files.createDirectories(root.resolve("etc/lkmd"));
+    }
+
+    @Test
+    void missingExplicitConfigFailsTheStartNamingTheFile() throws Exception {
+        Run r = run(Map.of(), "daemon", "--simulate", "--root", root.toString(), "--kernel-release", "6.1.0-test",
+                "--coldplug", "off", "--config", "/etc/lkmd/lkmd.toml");
+        assertEquals(2, r.rc, r.err);
+        assertTrue(r.err.contains("ERROR Daemon: " + root.resolve("etc/lkmd/lkmd.toml") + ": cannot read: no such file"),
+                r.err);
+    }
+
+    @Test
+    void directoryAndDanglingLinkAsConfigFailTheStart() throws Exception {
+        Path dir = Files.createDirectories(root.resolve("etc/lkmd/dir.toml"));
+        Path dangling = Files.createSymbolicLink(root.resolve("etc/lkmd/gone.toml"), root.resolve("etc/lkmd/nowhere"));
+        for (Path p : List.of(dir, dangling)) {
+            Run r = run(Map.of(), "daemon", "--simulate", "--root", root.toString(), "--kernel-release", "6.1.0-test",
+                    "--coldplug", "off", "--config", "/etc/lkmd/" + p.getFileName());
+            assertEquals(2, r.rc, r.err);
+            assertTrue(r.err.contains(p + ": cannot read: "
+                    + (p.equals(dir) ? "is a directory" : "dangling symbolic link")), r.err);
+        }
+    }
+
+    @Test
+    void noJavaRuntimeIsExitFiveWithOneLine() throws Exception {
+        // PATH without java, no JAVA_HOME, no LKMD_JAVA: as on a system where the runtime was removed.
+        Path bin = Files.createDirectories(tmp.resolve("bin-without-java"));
+        for (String tool : List.of("sh", "dirname", "readlink")) {
+            Files.createSymbolicLink(bin.resolve(tool), Path.of("/bin", tool).toRealPath());
+        }
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", LAUNCHER.toString(), "status");
+        pb.environment().clear();
+        pb.environment().put("PATH", bin.toString());
+        Run r = run(pb);
+        assertEquals(5, r.rc, r.err);
+        assertEquals("lkmd: no Java runtime found (lkmd needs Java 17 or newer: install openjdk-17-jre-headless, "
+                + "or set LKMD_JAVA)\n", r.err);
+    }
+
+    @Test
+    void underTheJournalLinesCarryThePriorityInsteadOfTheLevelWord() throws Exception {
+        Path err = tmp.resolve("journal-stream");
+        Files.writeString(err, "");
+        Map<String, Object> a = Files.readAttributes(err, "unix:dev,ino");
+        String stream = Long.toUnsignedString((Long) a.get("dev")) + ":" + Long.toUnsignedString((Long) a.get("ino"));
+        List<String> args = List.of("daemon", "--simulate", "--root", root.toString(), "--kernel-release", "6.1.0-test",
+                "--coldplug", "off", "--config", "/etc/lkmd/absent.toml");
+
+        Run journal = run(Map.of("JOURNAL_STREAM", stream), err, args);
+        assertEquals(2, journal.rc, journal.err);
+        assertTrue(journal.err.contains("<3>Daemon: " + root.resolve("etc/lkmd/absent.toml") + ": cannot read"), journal.err);
+        assertTrue(journal.err.lines().allMatch(l -> l.matches("<[3467]>\\S.*")), "every line prefixed:\n" + journal.err);
+
+        // The variable inherited by a process whose stderr is elsewhere: plain lines.
+        Run elsewhere = run(Map.of("JOURNAL_STREAM", "1:1"), "daemon", "--simulate", "--root", root.toString(),
+                "--kernel-release", "6.1.0-test", "--coldplug", "off", "--config", "/etc/lkmd/absent.toml");
+        assertFalse(elsewhere.err.contains("<3>"), elsewhere.err);
+        assertTrue(elsewhere.err.contains("ERROR Daemon: "), elsewhere.err);
+    }
+
+    private record Run(int rc, String err) {
+    }
+
+    private static Run run(Map<String, String> env, String... args) throws Exception {
+        return run(env, tmp.resolve("stderr-" + System.nanoTime()), List.of(args));
+    }
+
+    private static Run run(Map<String, String> env, Path errFile, List<String> args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(LAUNCHER.toString()));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().remove("JOURNAL_STREAM");
+        pb.environment().remove("LKMD_LOG_LEVEL");
+        pb.environment().putAll(env);
+        pb.redirectError(errFile.toFile());
+        return run(pb, errFile);
+    }
+
+    private static Run run(ProcessBuilder pb) throws Exception {
+        Path errFile = tmp.resolve("stderr-" + System.nanoTime());
+        pb.redirectError(errFile.toFile());
+        return run(pb, errFile);
+    }
+
+    private static Run run(ProcessBuilder pb, Path errFile) throws Exception {
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Process p = pb.start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("launcher did not exit: " + pb.command());
+        }
+        return new Run(p.exitValue(), Files.readString(errFile, StandardCharsets.UTF_8));
+    }
+}
