@@ -6,12 +6,12 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** What the guest tests need of this host, and how they show a console: shared by every guest test. */
-final class GuestHost {
+public final class GuestHost {
     private GuestHost() {
     }
 
     /** True when an executable of that name is on PATH or in the usual bin and sbin directories. */
-    static boolean onPath(String exe) {
+    public static boolean onPath(String exe) {
         for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/bin:/bin:/usr/sbin:/sbin").split(":")) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, exe))) {
                 return true;
@@ -21,7 +21,7 @@ final class GuestHost {
     }
 
     /** True when some /lib/modules/REL has its kernel at /boot/vmlinuz-REL. */
-    static boolean hasKernelImage() throws IOException {
+    public static boolean hasKernelImage() throws IOException {
         Path mods = Path.of("/lib/modules");
         if (!Files.isDirectory(mods)) {
             return false;
@@ -32,7 +32,7 @@ final class GuestHost {
     }
 
     /** The last {@code lines} lines of a console. */
-    static String tail(CharSequence s, int lines) {
+    public static String tail(CharSequence s, int lines) {
         List<String> all = List.of(s.toString().split("\n"));
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }

@@ -1,0 +1,470 @@
+package org.lkmd.it.debian;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.lkmd.it.guest.GuestHost.hasKernelImage;
+import static org.lkmd.it.guest.GuestHost.onPath;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * A real Debian 12 system with lkmd as its module loader: a debootstrap'd root with systemd, udev,
+ * a headless Java 17 and the built {@code .deb} ({@code tests/debian/make-image}), booted under QEMU
+ * with Debian's kernel and initrd ({@code tests/debian/boot}), driven like an admin would over a
+ * serial command channel, with QMP for hotplug. Three boots of the same image:
+ * <ol>
+ * <li>lkmd (kernel command line {@code rw}): the unit is active; lkmd's journal names the drivers of
+ *     the machine's devices that Debian's initramfs did not already load; its lines are leveled
+ *     ({@code journalctl -p warning} filters); {@code systemctl reload}; hot-added usb-kbd and
+ *     virtio-net-pci get their drivers; an event that arrives while the service is stopped is
+ *     handled after the socket brings it back; a missing or unreadable {@code /etc/lkmd/lkmd.toml}
+ *     and a missing Java runtime each fail the unit with a message naming the cause (no restart
+ *     loop, no hang); {@code apt-get remove}, {@code dpkg -i}, {@code apt-get purge} as Debian policy
+ *     expects;</li>
+ * <li>udev (lkmd's units masked on the command line, udev's 80-drivers.rules put back by a
+ *     test-only unit): loads the same set of modules;</li>
+ * <li>a read-only root ({@code ro}, systemd-remount-fs masked): lkmd still becomes active and
+ *     loads the drivers.</li>
+ * </ol>
+ * Asserts behaviour, never durations: the boot figures (kernel start to lkmd's READY=1 and to the
+ * last driver live, and the same for udev) are printed as {@code DEBIAN-FIGURES} lines
+ * ({@code tests/bench/debian-boot.sh} collects them). Skipped without QEMU, debootstrap, root, the
+ * Debian kernel and initrd or the built package, or with {@code -Dlkmd.debian.skip=true}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DebianBootTest {
+    private static final Path REPO = Path.of(System.getProperty("lkmd.repo", "..")).toAbsolutePath().normalize();
+    private static final long BOOT_TIMEOUT_S = Long.getLong("lkmd.debian.bootTimeout", 400);
+    /** tests/bench/debian-boot.sh: only the lkmd and udev boots' first checks and their figures. */
+    private static final boolean FIGURES_ONLY = Boolean.getBoolean("lkmd.debian.figuresOnly");
+
+    /** Drivers of the machine's boot-time devices (tests/debian/boot): loaded by lkmd unless Debian's initramfs did. */
+    private static final Set<String> BOOT_DRIVERS = Set.of("snd_hda_intel", "xhci_pci", "e1000e", "virtio_pci",
+            "virtio_rng", "i2c_i801");
+    private static final Pattern LOADED = Pattern.compile("Loaded module (\\S+) for (\\S+)(?: \\(with ([^)]*)\\))?");
+    private static final Pattern MONO = Pattern.compile("^\\[\\s*(\\d+\\.\\d+)\\]");
+
+    private Path image;
+    private DebianGuest lkmd;
+    private final List<String> figures = new ArrayList<>();
+    private Set<String> lkmdColdplugModules;
+
+    @BeforeAll
+    void buildImageAndBoot() throws Exception {
+        assumeTrue(!Boolean.getBoolean("lkmd.debian.skip"), "lkmd.debian.skip=true");
+        assumeTrue(onPath("qemu-system-x86_64") && onPath("qemu-img"), "QEMU not installed (tests/install-deps installs it)");
+        assumeTrue(onPath("debootstrap") && onPath("mke2fs"), "debootstrap/e2fsprogs not installed (tests/install-deps installs them)");
+        assumeTrue("root".equals(System.getProperty("user.name")), "debootstrap and the chroot'ed dpkg -i need root");
+        assumeTrue(hasKernelImage(), "no /boot/vmlinuz-<rel> with /lib/modules/<rel>");
+        Path deb;
+        try (var s = Files.list(REPO.resolve("daemon/target"))) {
+            deb = s.filter(p -> p.getFileName().toString().matches("lkmd_.*_amd64\\.deb")).findFirst().orElse(null);
+        } catch (java.io.IOException e) {
+            deb = null;
+        }
+        assumeTrue(deb != null, "daemon/target/lkmd_*_amd64.deb not built (mvn -DskipTests package)");
+        Process p = new ProcessBuilder(REPO.resolve("tests/debian/make-image").toString(), deb.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), "tests/debian/make-image failed");
+        image = Path.of(out.substring(out.lastIndexOf('\n') + 1));
+        lkmd = DebianGuest.boot(REPO, image, "lkmd", BOOT_TIMEOUT_S, "rw");
+    }
+
+    @AfterAll
+    void closeAndPrintFigures() {
+        if (lkmd != null) {
+            lkmd.close();
+        }
+        figures.forEach(System.out::println);
+    }
+
+    // ---- boot 1: lkmd ---------------------------------------------------------------------------
+
+    @Test
+    @Order(1)
+    void lkmdIsActiveAndLoadedTheDriversOfTheMachine() throws Exception {
+        DebianGuest g = lkmd;
+        diagnosed(g, () -> {
+            assertEquals("active", waitActive(g), "systemctl is-active lkmd after boot");
+            waitModulesQuiet(g);
+            Modules mods = modules(g);
+            lkmdColdplugModules = procModules(g);
+            List<Loaded> loaded = loaded(journal(g, 0));
+            Set<String> named = named(loaded);
+            System.out.println("lkmd boot: loaded by lkmd " + named + "; loaded in the initramfs " + mods.pre
+                    + "; all after it " + mods.after.keySet());
+            assertTrue(named.contains("snd_hda_intel"), "lkmd's journal must name snd_hda_intel (intel-hda): " + loaded);
+            for (String d : BOOT_DRIVERS) {
+                assertTrue(mods.pre.contains(d) || named.contains(d),
+                        d + " neither loaded by Debian's initramfs nor named in lkmd's journal; lkmd loaded " + named);
+            }
+            for (String d : named) {
+                assertTrue(lkmdColdplugModules.contains(d), d + " named in the journal but not in /proc/modules");
+            }
+            figures.add(String.format("DEBIAN-FIGURES boot=lkmd kernel_to_lkmd_exec_ms=%d kernel_to_lkmd_ready_ms=%d"
+                            + " kernel_to_last_driver_ms=%d boot_finished_ms=%d modules_after_initramfs=%d",
+                    monotonicMs(g, "lkmd", "ExecMainStartTimestampMonotonic"),
+                    monotonicMs(g, "lkmd", "ActiveEnterTimestampMonotonic"), mods.lastMs(),
+                    monotonicMs(g, null, "FinishTimestampMonotonic"), mods.after.size()));
+        });
+    }
+
+    @Test
+    @Order(2)
+    void journalLinesAreLeveled() throws Exception {
+        assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
+        DebianGuest g = lkmd;
+        diagnosed(g, () -> {
+            List<String> all = g.ok("journalctl -b -u lkmd -t lkmd -o cat --no-pager").lines().toList();
+            Set<String> warnings = Set.copyOf(g.ok("journalctl -b -u lkmd -t lkmd -p warning -o cat --no-pager").lines().toList());
+            assertTrue(all.stream().anyMatch(l -> l.contains("Ready:")), "no Ready line in: " + all);
+            for (String l : all) {
+                assertTrue(!l.matches("^<\\d>.*"), "raw syslog prefix left in the journal: " + l);
+                assertTrue(!l.matches("^\\s+at .*|^Caused by: .*|.*Exception in thread.*"), "stack trace in the journal: " + l);
+                if (l.contains("Loaded module") || l.contains("Ready:")) {
+                    assertTrue(!warnings.contains(l), "info line shown by journalctl -p warning: " + l);
+                }
+                if (l.contains("Failed to")) {
+                    assertTrue(warnings.contains(l), "warning/error line not shown by journalctl -p warning: " + l);
+                }
+            }
+            System.out.println("lkmd boot: " + all.size() + " journal lines, " + warnings.size() + " at warning or above");
+        });
+    }
+
+    @Test
+    @Order(3)
+    void reloadKeepsTheServiceActive() throws Exception {
+        assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
+        DebianGuest g = lkmd;
+        diagnosed(g, () -> {
+            double t = g.uptime();
+            g.ok("systemctl reload lkmd");
+            assertTrue(g.run(journalWait("Reloaded configuration", t, 120)).ok(),
+                    "no 'Reloaded configuration' line after systemctl reload: " + journal(g, t));
+            assertEquals("active", g.run("systemctl is-active lkmd").out().strip());
+        });
+    }
+
+    @Test
+    @Order(4)
+    void hotPluggedDevicesGetTheirDrivers() throws Exception {
+        assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
+        DebianGuest g = lkmd;
+        diagnosed(g, () -> {
+            double t = g.uptime();
+            g.deviceAdd("{\"driver\":\"usb-kbd\",\"bus\":\"xhci.0\",\"id\":\"hkbd\"}");
+            g.deviceAdd("{\"driver\":\"virtio-net-pci\",\"bus\":\"rp1\",\"netdev\":\"n1\",\"id\":\"hvnet\"}");
+            for (String m : List.of("usbhid", "hid_generic", "virtio_net")) {
+                assertTrue(g.run(moduleWait(m, 120)).ok(), m + " not loaded after the hotplug");
+            }
+            Set<String> named = named(loaded(journal(g, t)));
+            assertTrue(named.containsAll(Set.of("usbhid", "hid_generic", "virtio_net")),
+                    "lkmd's journal must name usbhid, hid_generic and virtio_net after the hotplug: " + journal(g, t));
+        });
+    }
+
+    @Test
+    @Order(5)
+    void anEventWhileTheServiceIsStoppedIsHandledWhenItIsBack() throws Exception {
+        assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
+        DebianGuest g = lkmd;
+        diagnosed(g, () -> {
+            g.ok("systemctl stop lkmd.service");
+            assertEquals("active", g.run("systemctl is-active lkmd-kernel.socket").out().strip(), "the socket stays");
+            long before = Long.parseLong(g.ok("cat /sys/kernel/uevent_seqnum").strip());
+            String stateBefore = g.run("systemctl is-active lkmd.service").out().strip();
+            g.deviceAdd("{\"driver\":\"e1000\",\"bus\":\"rp2\",\"netdev\":\"n2\",\"id\":\"he1000\"}");
+            // the device's events are in the socket's buffer now; the JVM needs far longer than this to start
+            String seqAfter = g.ok("sleep 2; cat /sys/kernel/uevent_seqnum").strip();
+            long after = Long.parseLong(seqAfter);
+            // socket activation should bring the service back; start it if it did not come within 60 s
+            String how = g.ok("for i in $(seq 60); do systemctl is-active -q lkmd.service && { echo socket; exit; };"
+                    + " [ \"$(systemctl is-active lkmd.service)\" = activating ] && { echo socket; exit; }; sleep 1; done;"
+                    + " systemctl start lkmd.service; echo start").strip();
+            assertEquals("active", waitActive(g), "lkmd after the stop");
+            assertTrue(g.run(moduleWait("e1000", 120)).ok(), "e1000 not loaded after the service came back");
+            String devpath = g.ok("for d in /sys/bus/pci/devices/*; do [ \"$(cat $d/vendor):$(cat $d/device)\" = 0x8086:0x100e ]"
+                    + " && readlink -f $d | sed 's,^/sys,,'; done").strip();
+            String explain = g.ok("lkmd explain " + devpath);
+            List<Long> seqs = new ArrayList<>();
+            Matcher m = Pattern.compile("seq (\\d+) add").matcher(explain);
+            while (m.find()) {
+                seqs.add(Long.parseLong(m.group(1)));
+            }
+            System.out.printf("lkmd boot: stopped (%s), e1000 added between SEQNUM %d and %d, service back by %s,"
+                    + " add events lkmd handled for %s: %s%n", stateBefore, before, after, how, devpath, seqs);
+            assertTrue(seqs.stream().anyMatch(s -> s > before && s <= after),
+                    "the add event the kernel sent while lkmd was stopped (SEQNUM " + (before + 1) + ".." + after
+                            + ") is not in lkmd's history of " + devpath + ":\n" + explain);
+        });
+    }
+
+    @Test
+    @Order(6)
+    void badInputsFailTheUnitWithAClearMessage() throws Exception {
+        assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
+        DebianGuest g = lkmd;
+        diagnosed(g, () -> {
+            failsWith(g, "a missing /etc/lkmd/lkmd.toml", "mv /etc/lkmd/lkmd.toml /root/lkmd.toml.away",
+                    "mv /root/lkmd.toml.away /etc/lkmd/lkmd.toml", 2, "/etc/lkmd/lkmd.toml");
+            failsWith(g, "an unreadable /etc/lkmd/lkmd.toml (a directory)",
+                    "mv /etc/lkmd/lkmd.toml /root/lkmd.toml.away && mkdir /etc/lkmd/lkmd.toml",
+                    "rmdir /etc/lkmd/lkmd.toml && mv /root/lkmd.toml.away /etc/lkmd/lkmd.toml", 2, "/etc/lkmd/lkmd.toml");
+            failsWith(g, "no Java runtime", "mv /usr/bin/java /usr/bin/java.hidden", "mv /usr/bin/java.hidden /usr/bin/java",
+                    5, "no Java runtime");
+        });
+    }
+
+    @Test
+    @Order(7)
+    void removeReinstallAndPurgeFollowDebianPolicy() throws Exception {
+        assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
+        DebianGuest g = lkmd;
+        diagnosed(g, () -> {
+            DebianGuest.Cmd remove = g.run("apt-get remove -y lkmd 2>&1");
+            assertEquals(0, remove.rc(), remove.toString());
+            assertClean(remove);
+            assertEquals("deinstall ok config-files", status(g), "dpkg status after remove");
+            assertTrue(g.run("test -f /etc/lkmd/lkmd.toml").ok(), "the conffile must stay on remove");
+            assertTrue(g.run("test ! -e /etc/udev/rules.d/80-drivers.rules && test ! -L /etc/udev/rules.d/80-drivers.rules").ok(),
+                    "the udev mask must go on remove: " + g.run("ls -l /etc/udev/rules.d/").out());
+            assertTrue(g.run("test ! -e /lib/systemd/system/lkmd.service && test ! -e /usr/bin/lkmd").ok(), "program and units go on remove");
+            assertNotEquals("active", g.run("systemctl is-active lkmd.service").out().strip());
+
+            DebianGuest.Cmd install = g.run("dpkg -i /root/lkmd.deb 2>&1", 600);
+            assertEquals(0, install.rc(), install.toString());
+            assertClean(install);
+            assertEquals("install ok installed", status(g));
+            assertEquals("active", waitActive(g), "lkmd after dpkg -i");
+            assertEquals("/dev/null", g.run("readlink /etc/udev/rules.d/80-drivers.rules").out().strip(), "mask back after dpkg -i");
+
+            DebianGuest.Cmd purge = g.run("apt-get purge -y lkmd 2>&1");
+            assertEquals(0, purge.rc(), purge.toString());
+            assertClean(purge);
+            assertEquals("", g.run("dpkg-query -W -f='${Status}' lkmd 2>/dev/null | grep -v not-installed").out().strip(),
+                    "dpkg still knows lkmd after purge");
+            String left = g.run("ls -d /etc/lkmd /var/cache/lkmd /usr/lib/lkmd /lib/systemd/system/lkmd* /etc/systemd/system/*/lkmd*"
+                    + " /etc/udev/rules.d/80-drivers.rules 2>/dev/null").out().strip();
+            assertEquals("", left, "left behind after purge");
+            assertNotEquals("active", g.run("systemctl is-active lkmd.service").out().strip());
+        });
+    }
+
+    // ---- boot 2: udev, the reference ---------------------------------------------------------------
+
+    @Test
+    @Order(8)
+    void udevLoadsTheSameModulesAsLkmd() throws Exception {
+        lkmd.close(); // one guest at a time: 2 host cores
+        try (DebianGuest g = DebianGuest.boot(REPO, image, "udev", BOOT_TIMEOUT_S,
+                "rw", "lkmd.test.udev", "systemd.mask=lkmd.service", "systemd.mask=lkmd-kernel.socket")) {
+            diagnosed(g, () -> {
+                assertEquals("inactive", g.run("systemctl is-active lkmd.service").out().strip(), "lkmd masked");
+                assertEquals("", g.run("ls /etc/udev/rules.d/80-drivers.rules 2>/dev/null").out().strip(), "udev's rules in place");
+                g.ok("udevadm settle --timeout=300");
+                waitModulesQuiet(g);
+                Modules mods = modules(g);
+                Set<String> udev = procModules(g);
+                figures.add(String.format("DEBIAN-FIGURES boot=udev kernel_to_udevd_ready_ms=%d kernel_to_udev_trigger_done_ms=%d"
+                                + " kernel_to_last_driver_ms=%d boot_finished_ms=%d modules_after_initramfs=%d",
+                        monotonicMs(g, "systemd-udevd", "ActiveEnterTimestampMonotonic"),
+                        monotonicMs(g, "systemd-udev-trigger", "ActiveEnterTimestampMonotonic"), mods.lastMs(),
+                        monotonicMs(g, null, "FinishTimestampMonotonic"), mods.after.size()));
+                assumeTrue(lkmdColdplugModules != null, "the lkmd boot did not get as far as its module list");
+                assertEquals(udev, lkmdColdplugModules, "/proc/modules after coldplug: lkmd boot (actual) vs udev boot (expected)");
+            });
+        }
+    }
+
+    // ---- boot 3: read-only root --------------------------------------------------------------------
+
+    @Test
+    @Order(9)
+    void lkmdStartsOnAReadOnlyRoot() throws Exception {
+        assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
+        try (DebianGuest g = DebianGuest.boot(REPO, image, "ro", BOOT_TIMEOUT_S, "ro", "systemd.mask=systemd-remount-fs.service")) {
+            diagnosed(g, () -> {
+                assertTrue(g.ok("findmnt -no OPTIONS /").startsWith("ro"), "root not read-only");
+                assertEquals("active", waitActive(g), "systemctl is-active lkmd on a read-only root");
+                Set<String> named = named(loaded(journal(g, 0)));
+                assertTrue(named.contains("snd_hda_intel"), "lkmd must load snd_hda_intel on a read-only root: " + named);
+                assertTrue(procModules(g).contains("snd_hda_intel"));
+            });
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------
+
+    interface Body {
+        void run() throws Exception;
+    }
+
+    /** Runs the checks; a failure carries the guest's console tail and lkmd's last journal lines. */
+    private static void diagnosed(DebianGuest g, Body body) throws Exception {
+        try {
+            body.run();
+        } catch (AssertionError e) {
+            String journal;
+            try {
+                journal = g.run("journalctl -b -u lkmd -n 40 --no-pager -o short-monotonic", 60).out();
+            } catch (Throwable t) {
+                journal = "(no journal: " + t.getMessage() + ")";
+            }
+            throw new AssertionError(e.getMessage() + "\n--- " + g.name + ": journalctl -u lkmd (last 40) ---\n" + journal
+                    + "\n--- " + g.name + ": console tail (" + g.dir.resolve("console.log") + ") ---\n" + g.consoleTail(40), e);
+        }
+    }
+
+    /** Waits (at most 5 min) until the unit leaves "activating"/"reloading"; returns its state. */
+    private static String waitActive(DebianGuest g) throws Exception {
+        return g.run("for i in $(seq 300); do case $(systemctl is-active lkmd.service) in activating|reloading|deactivating) sleep 1 ;;"
+                + " *) break ;; esac; done; systemctl is-active lkmd.service", 330).out().strip();
+    }
+
+    /** Waits until no module went Live for 5 s (at most 2 min): late cascades such as the HDA codec are in. */
+    private static void waitModulesQuiet(DebianGuest g) throws Exception {
+        g.ok("q=0; for i in $(seq 120); do a=$(wc -l </proc/modules); sleep 1; b=$(wc -l </proc/modules);"
+                + " if [ \"$a\" = \"$b\" ]; then q=$((q+1)); else q=0; fi; [ $q -ge 5 ] && break; done; true");
+    }
+
+    private static String moduleWait(String module, int seconds) {
+        return "for i in $(seq " + seconds + "); do grep -q '^" + module + " ' /proc/modules && exit 0; sleep 1; done; exit 1";
+    }
+
+    /** A guest command that succeeds once lkmd's journal has a line containing TEXT after uptime T. */
+    private static String journalWait(String text, double t, int seconds) {
+        return "for i in $(seq " + seconds + "); do journalctl -b -u lkmd -o short-monotonic --no-pager"
+                + " | awk -v t=" + t + " '{ s=$0; sub(/^\\[ */, \"\", s); sub(/\\].*/, \"\", s); if (s + 0 >= t) print }'"
+                + " | grep -qF '" + text + "' && exit 0; sleep 1; done; exit 1";
+    }
+
+    /** lkmd's journal lines (-o short-monotonic) from guest uptime T on. */
+    private static List<String> journal(DebianGuest g, double t) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (String l : g.ok("journalctl -b -u lkmd -o short-monotonic --no-pager").lines().toList()) {
+            Matcher m = MONO.matcher(l);
+            if (m.find() && Double.parseDouble(m.group(1)) >= t) {
+                out.add(l);
+            }
+        }
+        return out;
+    }
+
+    record Loaded(String module, String devpath, List<String> with) {
+    }
+
+    private static List<Loaded> loaded(List<String> journal) {
+        List<Loaded> out = new ArrayList<>();
+        for (String l : journal) {
+            Matcher m = LOADED.matcher(l);
+            if (m.find()) {
+                out.add(new Loaded(m.group(1), m.group(2), m.group(3) == null ? List.of() : List.of(m.group(3).split(" "))));
+            }
+        }
+        return out;
+    }
+
+    /** Every module a Loaded line names, the module itself and what it loaded with it. */
+    private static Set<String> named(List<Loaded> loaded) {
+        Set<String> s = new TreeSet<>();
+        loaded.forEach(l -> {
+            s.add(l.module());
+            s.addAll(l.with());
+        });
+        return s;
+    }
+
+    /** What tests/debian/guest/lkmd-test-modwatch saw: modules Live at its first pass, and when the others went Live. */
+    record Modules(Set<String> pre, Map<String, Long> after) {
+        long lastMs() {
+            return after.values().stream().mapToLong(Long::longValue).max().orElse(-1);
+        }
+    }
+
+    private static Modules modules(DebianGuest g) throws Exception {
+        Set<String> pre = new TreeSet<>();
+        Map<String, Long> after = new LinkedHashMap<>();
+        for (String l : g.ok("cat /run/lkmd-test/modules.log").lines().toList()) {
+            String[] f = l.strip().split(" ");
+            if (f.length >= 2) {
+                if (f.length > 2 && f[2].equals("pre")) {
+                    pre.add(f[1]);
+                } else {
+                    after.put(f[1], Long.parseLong(f[0]));
+                }
+            }
+        }
+        return new Modules(pre, after);
+    }
+
+    private static Set<String> procModules(DebianGuest g) throws Exception {
+        return g.ok("cut -d' ' -f1 /proc/modules").lines().collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** A systemd monotonic timestamp (µs since the kernel started) in ms; unit null: the manager's. */
+    private static long monotonicMs(DebianGuest g, String unit, String property) throws Exception {
+        String v = g.ok("systemctl show " + (unit == null ? "" : unit + " ") + "-p " + property + " --value").strip();
+        return v.isEmpty() ? -1 : Long.parseLong(v) / 1000;
+    }
+
+    private static String status(DebianGuest g) throws Exception {
+        return g.run("dpkg-query -W -f='${Status}' lkmd").out().strip();
+    }
+
+    /** No error or warning from apt, dpkg or the maintainer scripts. */
+    private static void assertClean(DebianGuest.Cmd c) {
+        List<String> bad = c.out().lines().filter(l -> l.matches("(?i).*\\b(error|warning|failed)\\b.*|^[EW]: .*")).toList();
+        assertEquals(List.of(), bad, c.toString());
+    }
+
+    /**
+     * Breaks something, restarts lkmd, and expects the restart to fail promptly with the unit failed,
+     * the exit status given, no automatic restart, and MESSAGE in the journal; then repairs it.
+     */
+    private static void failsWith(DebianGuest g, String what, String breakIt, String repair, int status, String message)
+            throws Exception {
+        double t = g.uptime();
+        g.ok(breakIt);
+        try {
+            DebianGuest.Cmd restart = g.run("timeout 240 systemctl restart lkmd.service", 300);
+            assertNotEquals(124, restart.rc(), what + ": systemctl restart hung");
+            assertNotEquals(0, restart.rc(), what + ": systemctl restart succeeded");
+            String show = g.ok("systemctl show lkmd.service -p ExecMainStatus -p Result -p NRestarts");
+            String state = g.run("systemctl is-active lkmd.service").out().strip();
+            List<String> journal = journal(g, t);
+            System.out.printf("lkmd boot: %s: %s; %s; journal: %s%n", what, state, show.replace('\n', ' '),
+                    journal.stream().filter(l -> l.contains(message)).findFirst().orElse("-"));
+            assertEquals("failed", state, what + ": unit state (" + show + ")");
+            assertTrue(show.contains("ExecMainStatus=" + status + "\n"), what + ": exit status " + status + " expected: " + show);
+            assertTrue(show.contains("NRestarts=0"), what + ": restarted automatically: " + show);
+            assertTrue(journal.stream().anyMatch(l -> l.contains(message)), what + ": no journal line with '" + message + "': " + journal);
+        } finally {
+            g.ok(repair + " && systemctl reset-failed lkmd.service lkmd-kernel.socket");
+        }
+    }
+}
