@@ -255,6 +255,7 @@ class DebianBootTest {
                     "the udev mask must go on remove: " + g.run("ls -l /etc/udev/rules.d/").out());
             assertTrue(g.run("test ! -e /lib/systemd/system/lkmd.service && test ! -e /usr/bin/lkmd").ok(), "program and units go on remove");
             assertNotEquals("active", g.run("systemctl is-active lkmd.service").out().strip());
+            assertNotEquals("active", g.run("systemctl is-active lkmd-kernel.socket").out().strip());
 
             DebianGuest.Cmd install = g.run("dpkg -i /root/lkmd.deb 2>&1", 600);
             assertEquals(0, install.rc(), install.toString());
@@ -268,7 +269,10 @@ class DebianBootTest {
             assertClean(purge);
             assertEquals("", g.run("dpkg-query -W -f='${Status}' lkmd 2>/dev/null | grep -v not-installed").out().strip(),
                     "dpkg still knows lkmd after purge");
-            String left = g.run("ls -d /etc/lkmd /var/cache/lkmd /usr/lib/lkmd /lib/systemd/system/lkmd* /etc/systemd/system/*/lkmd*"
+            String left = g.run("ls -d /etc/lkmd /var/cache/lkmd /usr/lib/lkmd /lib/systemd/system/lkmd*"
+                    + " /etc/systemd/system/lkmd.service /etc/systemd/system/lkmd-kernel.socket"
+                    + " /etc/systemd/system/*/lkmd.service /etc/systemd/system/*/lkmd-kernel.socket"
+                    + " /var/lib/systemd/deb-systemd-helper-*/*lkmd.service* /var/lib/systemd/deb-systemd-helper-*/*lkmd-kernel.socket*"
                     + " /etc/udev/rules.d/80-drivers.rules 2>/dev/null").out().strip();
             assertEquals("", left, "left behind after purge");
             assertNotEquals("active", g.run("systemctl is-active lkmd.service").out().strip());
