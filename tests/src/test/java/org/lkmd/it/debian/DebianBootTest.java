@@ -107,8 +107,7 @@ class DebianBootTest {
     @Test
     @Order(1)
     void lkmdIsActiveAndLoadedTheDriversOfTheMachine() throws Exception {
-        DebianGuest g = lkmd;
-        diagnosed(g, () -> {
+        diagnosed(lkmd, g -> {
             assertEquals("active", waitActive(g), "systemctl is-active lkmd after boot");
             waitModulesQuiet(g);
             Modules mods = modules(g);
@@ -136,15 +135,15 @@ class DebianBootTest {
     @Test
     @Order(2)
     void journalLinesAreLeveled() throws Exception {
-        assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
-        DebianGuest g = lkmd;
-        diagnosed(g, () -> {
+        onLkmdBoot(g -> {
             List<String> all = g.ok("journalctl -b -u lkmd -t lkmd -o cat --no-pager").lines().toList();
             Set<String> warnings = Set.copyOf(g.ok("journalctl -b -u lkmd -t lkmd -p warning -o cat --no-pager").lines().toList());
             assertTrue(all.stream().anyMatch(l -> l.contains("Ready:")), "no Ready line in: " + all);
             for (String l : all) {
                 assertTrue(!l.matches("^<\\d>.*"), "raw syslog prefix left in the journal: " + l);
                 assertTrue(!l.matches("^\\s+at .*|^Caused by: .*|.*Exception in thread.*"), "stack trace in the journal: " + l);
+                // the JVM's own warnings (-Xlog:all=warning): e.g. a class-data archive that does not fit this JDK
+                assertTrue(!l.matches(".*\\]\\[warning\\]\\[.*"), "JVM warning in the journal: " + l);
                 if (l.contains("Loaded module") || l.contains("Ready:")) {
                     assertTrue(!warnings.contains(l), "info line shown by journalctl -p warning: " + l);
                 }
@@ -159,9 +158,7 @@ class DebianBootTest {
     @Test
     @Order(3)
     void reloadKeepsTheServiceActive() throws Exception {
-        assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
-        DebianGuest g = lkmd;
-        diagnosed(g, () -> {
+        onLkmdBoot(g -> {
             double t = g.uptime();
             g.ok("systemctl reload lkmd");
             assertTrue(g.run(journalWait("Reloaded configuration", t, 120)).ok(),
@@ -173,9 +170,7 @@ class DebianBootTest {
     @Test
     @Order(4)
     void hotPluggedDevicesGetTheirDrivers() throws Exception {
-        assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
-        DebianGuest g = lkmd;
-        diagnosed(g, () -> {
+        onLkmdBoot(g -> {
             double t = g.uptime();
             g.deviceAdd("{\"driver\":\"usb-kbd\",\"bus\":\"xhci.0\",\"id\":\"hkbd\"}");
             g.deviceAdd("{\"driver\":\"virtio-net-pci\",\"bus\":\"rp1\",\"netdev\":\"n1\",\"id\":\"hvnet\"}");
@@ -191,9 +186,7 @@ class DebianBootTest {
     @Test
     @Order(5)
     void anEventWhileTheServiceIsStoppedIsHandledWhenItIsBack() throws Exception {
-        assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
-        DebianGuest g = lkmd;
-        diagnosed(g, () -> {
+        onLkmdBoot(g -> {
             g.ok("systemctl stop lkmd.service");
             assertEquals("active", g.run("systemctl is-active lkmd-kernel.socket").out().strip(), "the socket stays");
             long before = Long.parseLong(g.ok("cat /sys/kernel/uevent_seqnum").strip());
@@ -227,9 +220,7 @@ class DebianBootTest {
     @Test
     @Order(6)
     void badInputsFailTheUnitWithAClearMessage() throws Exception {
-        assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
-        DebianGuest g = lkmd;
-        diagnosed(g, () -> {
+        onLkmdBoot(g -> {
             failsWith(g, "a missing /etc/lkmd/lkmd.toml", "mv /etc/lkmd/lkmd.toml /root/lkmd.toml.away",
                     "mv /root/lkmd.toml.away /etc/lkmd/lkmd.toml", 2, "/etc/lkmd/lkmd.toml");
             failsWith(g, "an unreadable /etc/lkmd/lkmd.toml (a directory)",
@@ -243,9 +234,7 @@ class DebianBootTest {
     @Test
     @Order(7)
     void removeReinstallAndPurgeFollowDebianPolicy() throws Exception {
-        assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
-        DebianGuest g = lkmd;
-        diagnosed(g, () -> {
+        onLkmdBoot(g -> {
             DebianGuest.Cmd remove = g.run("apt-get remove -y lkmd 2>&1");
             assertEquals(0, remove.rc(), remove.toString());
             assertClean(remove);
@@ -285,22 +274,22 @@ class DebianBootTest {
     @Order(8)
     void udevLoadsTheSameModulesAsLkmd() throws Exception {
         lkmd.close(); // one guest at a time: 2 host cores
-        try (DebianGuest g = DebianGuest.boot(REPO, image, "udev", BOOT_TIMEOUT_S,
+        try (DebianGuest udev = DebianGuest.boot(REPO, image, "udev", BOOT_TIMEOUT_S,
                 "rw", "lkmd.test.udev", "systemd.mask=lkmd.service", "systemd.mask=lkmd-kernel.socket")) {
-            diagnosed(g, () -> {
+            diagnosed(udev, g -> {
                 assertEquals("inactive", g.run("systemctl is-active lkmd.service").out().strip(), "lkmd masked");
                 assertEquals("", g.run("ls /etc/udev/rules.d/80-drivers.rules 2>/dev/null").out().strip(), "udev's rules in place");
                 g.ok("udevadm settle --timeout=300");
                 waitModulesQuiet(g);
                 Modules mods = modules(g);
-                Set<String> udev = procModules(g);
+                Set<String> udevModules = procModules(g);
                 figures.add(String.format("DEBIAN-FIGURES boot=udev kernel_to_udevd_ready_ms=%d kernel_to_udev_trigger_done_ms=%d"
                                 + " kernel_to_last_driver_ms=%d boot_finished_ms=%d modules_after_initramfs=%d",
                         monotonicMs(g, "systemd-udevd", "ActiveEnterTimestampMonotonic"),
                         monotonicMs(g, "systemd-udev-trigger", "ActiveEnterTimestampMonotonic"), mods.lastMs(),
                         monotonicMs(g, null, "FinishTimestampMonotonic"), mods.after.size()));
                 assumeTrue(lkmdColdplugModules != null, "the lkmd boot did not get as far as its module list");
-                assertEquals(udev, lkmdColdplugModules, "/proc/modules after coldplug: lkmd boot (actual) vs udev boot (expected)");
+                assertEquals(udevModules, lkmdColdplugModules, "/proc/modules after coldplug: lkmd boot (actual) vs udev boot (expected)");
             });
         }
     }
@@ -311,27 +300,35 @@ class DebianBootTest {
     @Order(9)
     void lkmdStartsOnAReadOnlyRoot() throws Exception {
         assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
-        try (DebianGuest g = DebianGuest.boot(REPO, image, "ro", BOOT_TIMEOUT_S, "ro", "systemd.mask=systemd-remount-fs.service")) {
-            diagnosed(g, () -> {
+        try (DebianGuest ro = DebianGuest.boot(REPO, image, "ro", BOOT_TIMEOUT_S, "ro", "systemd.mask=systemd-remount-fs.service")) {
+            diagnosed(ro, g -> {
                 assertTrue(g.ok("findmnt -no OPTIONS /").startsWith("ro"), "root not read-only");
                 assertEquals("active", waitActive(g), "systemctl is-active lkmd on a read-only root");
                 Set<String> named = named(loaded(journal(g, 0)));
                 assertTrue(named.contains("snd_hda_intel"), "lkmd must load snd_hda_intel on a read-only root: " + named);
                 assertTrue(procModules(g).contains("snd_hda_intel"));
+                List<String> rofs = journal(g, 0).stream().filter(l -> l.contains("Read-only file system")).toList();
+                assertEquals(List.of(), rofs, "lkmd must not need to write outside /run");
             });
         }
     }
 
     // ---- helpers -------------------------------------------------------------------------------------
 
-    interface Body {
-        void run() throws Exception;
+    interface Step {
+        void run(DebianGuest g) throws Exception;
+    }
+
+    /** A step in the lkmd boot, skipped when only the figures are wanted. */
+    private void onLkmdBoot(Step step) throws Exception {
+        assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
+        diagnosed(lkmd, step);
     }
 
     /** Runs the checks; a failure carries the guest's console tail and lkmd's last journal lines. */
-    private static void diagnosed(DebianGuest g, Body body) throws Exception {
+    private static void diagnosed(DebianGuest g, Step step) throws Exception {
         try {
-            body.run();
+            step.run(g);
         } catch (AssertionError e) {
             String journal;
             try {
