@@ -13,6 +13,9 @@ import java.util.concurrent.TimeUnit;
  * killed together with every process it started.
  */
 final class HookRunner {
+    /** How long a killed hook's processes get to die before the caller goes on regardless. */
+    private static final long KILL_WAIT_MS = 5000;
+
     private final Duration timeout;
     private final String shell;
     private final HookIo io;
@@ -105,9 +108,32 @@ final class HookRunner {
         p.destroyForcibly();
         started.forEach(ProcessHandle::destroyForcibly);
         try {
-            p.waitFor(5, TimeUnit.SECONDS);
+            p.waitFor(KILL_WAIT_MS, TimeUnit.MILLISECONDS);
+            // SIGKILL is delivered, not yet acted on: the caller reports the hook killed only once
+            // every process of it has died (a loaded machine can take a while to schedule them).
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(KILL_WAIT_MS);
+            while (started.stream().anyMatch(HookRunner::running) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Whether the process still runs. A killed process that its new parent has not reaped yet is a
+     * zombie: dead, though {@link ProcessHandle#isAlive} still says true.
+     */
+    private static boolean running(ProcessHandle h) {
+        if (!h.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + h.pid() + "/stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (java.io.IOException | RuntimeException e) {
+            return false; // gone
         }
     }
 }
