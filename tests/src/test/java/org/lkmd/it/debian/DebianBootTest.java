@@ -65,6 +65,9 @@ class DebianBootTest {
     private static final Set<String> BOOT_DRIVERS = Set.of("snd_hda_intel", "xhci_pci", "e1000e", "virtio_pci",
             "virtio_rng", "i2c_i801");
     private static final Pattern LOADED = Pattern.compile("Loaded module (\\S+) for (\\S+)(?: \\(with ([^)]*)\\))?");
+    /** Guest shell: the devpath of the hot-added e1000 (PCI 8086:100e), if it is there. */
+    private static final String E1000 = "for d in /sys/bus/pci/devices/*; do [ \"$(cat $d/vendor):$(cat $d/device)\" = 0x8086:0x100e ]"
+            + " && readlink -f $d | sed 's,^/sys,,'; done; true";
     private static final Pattern MONO = Pattern.compile("^\\[\\s*(\\d+\\.\\d+)\\]");
 
     private Path image;
@@ -192,17 +195,17 @@ class DebianBootTest {
             long before = Long.parseLong(g.ok("cat /sys/kernel/uevent_seqnum").strip());
             String stateBefore = g.run("systemctl is-active lkmd.service").out().strip();
             g.deviceAdd("{\"driver\":\"e1000\",\"bus\":\"rp2\",\"netdev\":\"n2\",\"id\":\"he1000\"}");
-            // the device's events are in the socket's buffer now; the JVM needs far longer than this to start
-            String seqAfter = g.ok("sleep 2; cat /sys/kernel/uevent_seqnum").strip();
-            long after = Long.parseLong(seqAfter);
+            // once the device is in sysfs (and a moment for its add event), its events are in the socket's
+            // buffer; the JVM of a socket-activated lkmd needs far longer than that to listen
+            long after = Long.parseLong(g.ok("for i in $(seq 300); do [ -n \"$(" + E1000 + ")\" ] && break; sleep 0.2; done;"
+                    + " sleep 1; cat /sys/kernel/uevent_seqnum").strip());
             // socket activation should bring the service back; start it if it did not come within 60 s
             String how = g.ok("for i in $(seq 60); do systemctl is-active -q lkmd.service && { echo socket; exit; };"
                     + " [ \"$(systemctl is-active lkmd.service)\" = activating ] && { echo socket; exit; }; sleep 1; done;"
                     + " systemctl start lkmd.service; echo start").strip();
             assertEquals("active", waitActive(g), "lkmd after the stop");
             assertTrue(g.run(moduleWait("e1000", 120)).ok(), "e1000 not loaded after the service came back");
-            String devpath = g.ok("for d in /sys/bus/pci/devices/*; do [ \"$(cat $d/vendor):$(cat $d/device)\" = 0x8086:0x100e ]"
-                    + " && readlink -f $d | sed 's,^/sys,,'; done").strip();
+            String devpath = g.ok(E1000).strip();
             String explain = g.ok("lkmd explain " + devpath);
             List<Long> seqs = new ArrayList<>();
             Matcher m = Pattern.compile("seq (\\d+) add").matcher(explain);
