@@ -47,6 +47,9 @@ public final class LogbackConfigurator extends ContextAwareBase implements Confi
         Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(System.getenv("LKMD_LOG_LEVEL"), Level.WARN));
         root.addAppender(stderr);
+        // netty warns at every start on a machine whose interfaces have no MAC address yet (early
+        // boot) that it uses random bytes for channel ids: true and harmless for a local socket.
+        ctx.getLogger("io.netty.util.internal.MacAddressUtil").setLevel(Level.ERROR);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 }

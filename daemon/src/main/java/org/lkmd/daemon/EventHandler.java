@@ -132,7 +132,15 @@ public final class EventHandler implements Consumer<Uevent> {
                         detail.isEmpty() ? "" : " (with " + detail + ")");
                 case DRY_RUN -> log.info("Would load module {} for {}{}", m.name(), e.devpath(),
                         detail.isEmpty() ? "" : " (with " + detail + ")");
-                case FAILED -> log.warn("Failed to load module {} for {}: {}", m.name(), e.devpath(), r.message());
+                case FAILED -> {
+                    if (r.errno() == org.lkmd.kernel.Errno.ENODEV) {
+                        // The module's init found none of its hardware (e.g. a CPU-feature alias of a
+                        // cpufreq or EDAC driver): expected, as udev treats it, not worth a warning.
+                        log.info("Module {} for {} declined: {}", m.name(), e.devpath(), r.message());
+                    } else {
+                        log.warn("Failed to load module {} for {}: {}", m.name(), e.devpath(), r.message());
+                    }
+                }
                 case BLACKLISTED -> log.info("Not loading module {} for {}: blacklisted", m.name(), e.devpath());
                 default -> log.debug("Module {} for {}: {}", m.name(), e.devpath(), result);
             }
