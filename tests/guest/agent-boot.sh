@@ -11,6 +11,8 @@
 #   LKMD-DEV bus device driver=D|-          after finish: each device with a modalias and its bound driver
 #   LKMD-AGENT-LOG [uptime_ms] line                     the agent's own log (lkmd's stderr), at the end
 #   LKMD-AGENT-END agent=A                  the guest is about to power off
+# lkmd.jopts=FLAG,FLAG... on the kernel command line (LKMD_AGENT_CMDLINE of agent-run) adds JVM flags
+# to lkmd's, e.g. lkmd.jopts=-Xlog:class+load:file=/run/cl.log for a measurement.
 # Both agents get the same kernel module helper (kmod's modprobe) for request_module, and no
 # uevent helper: the agent under test is the only thing reacting to uevents.
 agent_ms() { read -r up _ </proc/uptime; ms="${up%.*}${up#*.}0"; }
@@ -41,6 +43,7 @@ lkmd)
     mkdir -p /run/lkmd
     # the image's AppCDS archive for lkmd.jar (build-image); the JVM ignores it if it does not fit
     [ -f /opt/lkmd/lkmd.jsa ] && export LKMD_JAVA_OPTS="-XX:SharedArchiveFile=/opt/lkmd/lkmd.jsa"
+    export LKMD_JAVA_OPTS="$LKMD_JAVA_OPTS $(sed -n 's/.*lkmd\.jopts=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')"
     # the reader stamps the Ready line the moment lkmd writes it, and keeps the log for the end
     # lkmd.coldplug=trigger|scan on the kernel command line picks lkmd's coldplug mode (default: its config's)
     mode=$(sed -n 's/.*lkmd\.coldplug=\([a-z]*\).*/\1/p' /proc/cmdline)

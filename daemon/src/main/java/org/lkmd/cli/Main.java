@@ -20,7 +20,7 @@ public final class Main implements Runnable {
     @Mixin
     GlobalOptions globals;
 
-    private CliContext context;
+    CliContext context;
 
     CliContext context() {
         return context;
@@ -43,6 +43,16 @@ public final class Main implements Runnable {
     public static int run(CliContext ctx, String... args) {
         Main main = new Main();
         main.context = ctx;
+        DaemonCommand daemon = DaemonArgs.parse(main, args);
+        if (daemon != null) {
+            // the daemon starts at boot: a plain daemon command line skips picocli's model building
+            try {
+                return daemon.call();
+            } catch (RuntimeException ex) {
+                ctx.err().println("daemon: ERROR: " + ex);
+                return 1;
+            }
+        }
         CommandLine cl = new CommandLine(main);
         cl.setOut(new PrintWriter(ctx.out(), true));
         cl.setErr(new PrintWriter(ctx.err(), true));

@@ -16,7 +16,6 @@ import org.lkmd.rules.ProcessProgramRunner;
 import org.lkmd.rules.RulesEngine;
 import org.lkmd.uevent.Coldplug;
 import org.lkmd.uevent.EventQueue;
-import org.lkmd.uevent.NetlinkUeventSource;
 import org.lkmd.uevent.Uevent;
 import org.lkmd.uevent.UeventSink;
 import org.lkmd.uevent.UeventSource;
@@ -32,7 +31,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,9 +38,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The daemon's composition root and lifecycle: builds the first {@link Snapshot}, wires the netlink
- * source (socket-activated or its own) to the {@link EventQueue} and the {@link EventHandler},
- * coldplugs, tells systemd {@code READY=1}, then serves until {@link #stop()}.
+ * The daemon's composition root and lifecycle: builds the first {@link Snapshot} while
+ * {@link SourceStart} opens the netlink source (socket-activated or its own) and begins coldplug on a
+ * second thread, wires the source to the {@link EventQueue} and the {@link EventHandler}, settles
+ * coldplug, tells systemd {@code READY=1}, then serves until {@link #stop()}.
  *
  * <p>Threads: one reads the netlink socket and only parses and enqueues; the queue's workers run
  * rules and loads; one rebuilds snapshots on reload (SIGHUP, {@link #reload()}), swapping them
@@ -120,9 +119,19 @@ public final class Daemon {
     public int run() {
         started = clock.instant();
         long jvmUpAtRun = jvmUptimeMs();
-        ParseResult<Snapshot> first = loader.load(generation.incrementAndGet(), true);
+        // the socket and the coldplug writes need no snapshot: they go ahead on a second thread meanwhile
+        ParseResult<DaemonConfig> config = loader.config();
+        Coldplug coldplug = new Coldplug(root);
+        DaemonConfig.ColdplugMode mode = coldplugOverride.orElse(
+                config.value().map(DaemonConfig::coldplug).orElse(DaemonConfig.ColdplugMode.OFF));
+        SourceStart early = config.value().isEmpty() ? null
+                : SourceStart.begin(givenSource, env, config.value().get(), coldplug, mode);
+        ParseResult<Snapshot> first = loader.load(generation.incrementAndGet(), true, config);
         report(first.diagnostics());
         if (first.value().isEmpty()) {
+            if (early != null) {
+                early.abandon();
+            }
             log.error("Failed to start: configuration unusable (see above)");
             return 2;
         }
@@ -145,41 +154,33 @@ public final class Daemon {
                 ProcessProgramRunner.DEFAULT_MAX_OUTPUT, List.of(Path.of("/usr/lib/lkmd"), Path.of("/usr/lib/udev"))));
         EventHandler handler = new EventHandler(root, snapshot::get, prober, engine, events,
                 clock, simulate);
-        queue = new EventQueue(c.effectiveWorkers(), c.queueCapacity(), c.eventTimeout(), handler);
-        QueueMarker marker = new QueueMarker(root.resolve("/run/lkmd/queue"), queue);
-        if (givenSource != null) {
-            source = givenSource;
-            log.info("Listening for uevents from {}", givenSource.getClass().getSimpleName());
-        } else {
-            try {
-                NetlinkUeventSource.Options opts = NetlinkUeventSource.Options.DEFAULTS.withReceiveBuffer(c.receiveBuffer());
-                Optional<NetlinkUeventSource> activated = NetlinkUeventSource.fromSocketActivation(env, opts);
-                NetlinkUeventSource nl = activated.isPresent() ? activated.get() : NetlinkUeventSource.open(opts);
-                source = nl;
-                log.info("Listening for kernel uevents ({}, receive buffer {} bytes)",
-                        activated.isPresent() ? "socket from systemd" : "own socket", nl.receiveBufferSize());
-            } catch (IOException e) {
-                log.error("Failed to open the kernel uevent socket: {}", e.getMessage());
-                marker.close();
-                queue.close();
-                return 1;
-            } catch (LinkageError e) {
+        SourceStart.Result opened;
+        try {
+            opened = early.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            early.abandon();
+            return 1;
+        }
+        if (opened.failure() != null) {
+            if (opened.failure() instanceof LinkageError e) {
                 // JNA unpacks its native library first: a full or read-only temporary directory ends here
                 log.error("Failed to open the kernel uevent socket: native library unavailable ({}); "
                         + "check free space in jna.tmpdir ({})", e.getMessage(),
                         System.getProperty("jna.tmpdir", System.getProperty("java.io.tmpdir")));
-                marker.close();
-                queue.close();
-                return 1;
+            } else {
+                log.error("Failed to open the kernel uevent socket: {}", opened.failure().getMessage());
             }
+            return 1;
         }
-        Coldplug coldplug = new Coldplug(root);
+        source = opened.source();
+        queue = new EventQueue(c.effectiveWorkers(), c.queueCapacity(), c.eventTimeout(), handler);
+        QueueMarker marker = new QueueMarker(root.resolve("/run/lkmd/queue"), queue);
         Thread reader = new Thread(() -> readLoop(marker, coldplug), "lkmd-netlink");
         reader.start();
         installSignals();
-        DaemonConfig.ColdplugMode mode = coldplugOverride.orElse(c.coldplug());
         notify.send("STATUS=Coldplugging (" + mode.name().toLowerCase() + ")");
-        coldplug(coldplug, marker, mode);
+        coldplug(opened, marker, mode);
         notify.send("READY=1\nSTATUS=" + status());
         ready.countDown();
         startServices(c);
@@ -268,11 +269,12 @@ public final class Daemon {
         }
     }
 
-    private void coldplug(Coldplug coldplug, QueueMarker marker, DaemonConfig.ColdplugMode mode) {
+    /** Settles the coldplug that {@link SourceStart} began: its events handled, in either mode. */
+    private void coldplug(SourceStart.Result opened, QueueMarker marker, DaemonConfig.ColdplugMode mode) {
         try {
             switch (mode) {
                 case TRIGGER -> {
-                    Coldplug.TriggerReport r = coldplug.trigger("add", Optional.of(UUID.randomUUID()));
+                    Coldplug.TriggerReport r = opened.triggered().orElseThrow();
                     r.failed().forEach((p, why) -> log.warn("Failed to trigger {}: {}, ignoring", p, why));
                     // the kernel answers each write with an event: settle once every event the kernel
                     // has numbered so far was read and handled (see ColdplugSettle)
@@ -284,7 +286,10 @@ public final class Daemon {
                     });
                 }
                 case SCAN -> {
-                    List<Uevent> found = coldplug.scan();
+                    if (opened.scanError() != null) {
+                        throw opened.scanError();
+                    }
+                    List<Uevent> found = opened.scanned();
                     for (Uevent u : found) {
                         enqueue(marker, u);
                     }

@@ -69,8 +69,17 @@ public final class SnapshotLoader {
      *                     rather than not at all
      */
     public ParseResult<Snapshot> load(long generation, boolean allowNoIndex) {
+        return load(generation, allowNoIndex, config());
+    }
+
+    /** The daemon config alone, as the next {@link #load} would read it. */
+    public ParseResult<DaemonConfig> config() {
+        return DaemonConfigLoader.load(configFile, configRequired);
+    }
+
+    /** As {@link #load(long, boolean)}, with the daemon config already read by {@link #config()}. */
+    public ParseResult<Snapshot> load(long generation, boolean allowNoIndex, ParseResult<DaemonConfig> config) {
         List<Diagnostic> diags = new ArrayList<>();
-        ParseResult<DaemonConfig> config = DaemonConfigLoader.load(configFile, configRequired);
         diags.addAll(config.diagnostics());
         ParseResult<RuleSet> rules = RulesLoader.load(root);
         diags.addAll(rules.diagnostics());

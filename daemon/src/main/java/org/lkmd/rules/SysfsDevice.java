@@ -33,7 +33,11 @@ public final class SysfsDevice implements Device {
     private SysfsDevice(Path sysRoot, String devpath) {
         this.sysRoot = sysRoot;
         this.devpath = devpath;
-        this.dir = sysRoot.resolve(devpath.replaceFirst("^/+", "")).normalize();
+        int i = 0;
+        while (i < devpath.length() && devpath.charAt(i) == '/') {
+            i++;
+        }
+        this.dir = sysRoot.resolve(devpath.substring(i)).normalize();
     }
 
     /** The device at {@code devpath} ({@code /devices/...}) under {@code root}; it need not exist (remove events). */

@@ -85,7 +85,8 @@ public final class EventQueue implements AutoCloseable {
 
     private static final class Entry {
         final Uevent event;
-        final List<String> paths;
+        /** Each path's {@link DevpathSet#chain}, cut once: the scheduler looks at them on every change. */
+        final List<String[]> chains;
         State state = State.QUEUED;
         long startedNanos;
         boolean slow;
@@ -94,8 +95,13 @@ public final class EventQueue implements AutoCloseable {
         Entry(Uevent event) {
             this.event = event;
             String old = event.get("DEVPATH_OLD");
-            this.paths = old == null || old.equals(event.devpath()) ? List.of(event.devpath())
+            List<String> paths = old == null || old.equals(event.devpath()) ? List.of(event.devpath())
                     : List.of(event.devpath(), old);
+            List<String[]> cs = new ArrayList<>(paths.size());
+            for (String p : paths) {
+                cs.add(DevpathSet.chain(p));
+            }
+            this.chains = cs;
         }
     }
 
@@ -112,6 +118,8 @@ public final class EventQueue implements AutoCloseable {
     private final List<Entry> list = new ArrayList<>();
     private final Set<Long> seqnums = new HashSet<>();
     private final DevpathSet runningPaths = new DevpathSet();
+    /** The scheduler's set of paths earlier in the list, emptied and refilled on every pass. Lock held. */
+    private final DevpathSet scratch = new DevpathSet();
     private int running;
     private boolean closed;
     private long done;
@@ -222,7 +230,8 @@ public final class EventQueue implements AutoCloseable {
         if (closed || running >= workers) {
             return;
         }
-        DevpathSet earlier = new DevpathSet();
+        DevpathSet earlier = scratch;
+        earlier.clear();
         for (Entry e : list) {
             if (running >= workers) {
                 return;
@@ -230,13 +239,15 @@ public final class EventQueue implements AutoCloseable {
             if (e.state == State.QUEUED && !conflicts(earlier, e) && !conflicts(runningPaths, e)) {
                 start(e);
             }
-            e.paths.forEach(earlier::add);
+            for (String[] c : e.chains) {
+                earlier.add(c);
+            }
         }
     }
 
     private static boolean conflicts(DevpathSet set, Entry e) {
-        for (String p : e.paths) {
-            if (set.conflicts(p)) {
+        for (String[] c : e.chains) {
+            if (set.conflicts(c)) {
                 return true;
             }
         }
@@ -246,7 +257,9 @@ public final class EventQueue implements AutoCloseable {
     private void start(Entry e) {
         e.state = State.RUNNING;
         e.startedNanos = System.nanoTime();
-        e.paths.forEach(runningPaths::add);
+        for (String[] c : e.chains) {
+            runningPaths.add(c);
+        }
         running++;
         e.timer = timer.schedule(() -> markSlow(e), slowAfter.toNanos(), TimeUnit.NANOSECONDS);
         pool.execute(() -> handle(e));
@@ -278,7 +291,9 @@ public final class EventQueue implements AutoCloseable {
             if (e.event.seqnum() >= 0) {
                 seqnums.remove(e.event.seqnum());
             }
-            e.paths.forEach(runningPaths::remove);
+            for (String[] c : e.chains) {
+                runningPaths.remove(c);
+            }
             running--;
             done++;
             if (!ok) {

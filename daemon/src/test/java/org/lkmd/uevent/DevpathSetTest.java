@@ -45,4 +45,22 @@ class DevpathSetTest {
         assertEquals("/devices", DevpathSet.parent("/devices/x"));
         assertNull(DevpathSet.parent("/devices"));
     }
+
+    @Test
+    void chainIsThePathThenItsAncestorsAndServesLikeThePath() {
+        String[] c = DevpathSet.chain("/devices/a/b");
+        assertEquals(java.util.List.of("/devices/a/b", "/devices/a", "/devices"), java.util.List.of(c));
+        assertEquals(java.util.List.of("/devices"), java.util.List.of(DevpathSet.chain("/devices")));
+        DevpathSet s = new DevpathSet();
+        s.add(c);
+        assertTrue(s.conflicts("/devices/a"));
+        assertTrue(s.conflicts(DevpathSet.chain("/devices/a/b/x")));
+        assertFalse(s.conflicts(DevpathSet.chain("/devices/ab")));
+        s.remove("/devices/a/b");
+        assertTrue(s.isEmpty());
+        s.add("/devices/q");
+        s.clear();
+        assertTrue(s.isEmpty());
+        assertFalse(s.conflicts("/devices/q"));
+    }
 }
