@@ -7,8 +7,9 @@
 #   LKMD-AGENT coldplug-done agent=A uptime_ms=N   lkmd: its "Ready:" log line; udev: udevadm settle returned
 #   LKMD-AGENT udev-trigger subsystems_ms=N devices_ms=N   udev only: how long each udevadm trigger took
 #   LKMD-MODULES phase name...              sorted /proc/modules names (phase coldplug or final)
-#   LKMD-JVM version_ms=N version_cds_ms=N cds=ok|unusable   lkmd only, after the run: `lkmd --version`
-#                                           wall time (JVM start cost) without and with the AppCDS archive
+#   LKMD-JVM version_ms=N version_cds_ms=N cds=ok|unusable java_version_ms=N   lkmd only, after the
+#                                           run: `lkmd --version` wall time (JVM start cost) without and
+#                                           with the AppCDS archive, and `java -version`'s (the floor)
 #   LKMD-DEV bus device driver=D|-          after finish: each device with a modalias and its bound driver
 #   LKMD-AGENT-LOG [uptime_ms] line                     the agent's own log (lkmd's stderr), at the end
 #   LKMD-AGENT-END agent=A                  the guest is about to power off
@@ -91,8 +92,11 @@ if [ "$agent" = lkmd ]; then
     agent_ms; t1=$ms
     cds=unusable
     LKMD_JAVA_OPTS="-XX:SharedArchiveFile=/opt/lkmd/lkmd.jsa -Xshare:on" /opt/lkmd/lkmd --version >/dev/null 2>&1 && cds=ok
+    agent_ms; t2=$ms
+    # the floor: a JVM that runs none of our code, with the JDK's own class-data archive
+    /opt/jre/bin/java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -version >/dev/null 2>&1
     agent_ms
-    echo "LKMD-JVM version_ms=$((t1 - t0)) version_cds_ms=$((ms - t1)) cds=$cds"
+    echo "LKMD-JVM version_ms=$((t1 - t0)) version_cds_ms=$((t2 - t1)) cds=$cds java_version_ms=$((ms - t2))"
 fi
 # which driver each device with a modalias got (boot-time and hot-added devices alike)
 for d in /sys/bus/*/devices/*; do
