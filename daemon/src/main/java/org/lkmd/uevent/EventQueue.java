@@ -127,6 +127,8 @@ public final class EventQueue implements AutoCloseable {
     private final DevpathSet scratch = new DevpathSet();
     /** The scheduler's startable events without a MODALIAS, started after those with one. Lock held. */
     private final List<Entry> deferred = new ArrayList<>();
+    /** Queued (not yet started) events that carry a MODALIAS: the scheduler's scan ends after the last. */
+    private int queuedDrivers;
     private int running;
     private boolean closed;
     private long done;
@@ -230,6 +232,9 @@ public final class EventQueue implements AutoCloseable {
             }
         }
         list.add(at, e);
+        if (e.driverEvent) {
+            queuedDrivers++;
+        }
     }
 
     /**
@@ -244,14 +249,22 @@ public final class EventQueue implements AutoCloseable {
         earlier.clear();
         List<Entry> later = deferred;
         later.clear();
+        int driversLeft = queuedDrivers;
         for (Entry e : list) {
             if (running >= workers) {
                 break;
             }
-            if (e.state == State.QUEUED && !conflicts(earlier, e) && !conflicts(runningPaths, e)) {
+            if (driversLeft == 0 && later.size() >= workers - running) {
+                break; // no driver event further on, and enough others to fill the free workers
+            }
+            if (e.state == State.QUEUED) {
+                boolean free = !conflicts(earlier, e) && !conflicts(runningPaths, e);
                 if (e.driverEvent) {
-                    start(e);
-                } else {
+                    driversLeft--;
+                    if (free) {
+                        start(e);
+                    }
+                } else if (free) {
                     later.add(e);
                 }
             }
@@ -280,6 +293,9 @@ public final class EventQueue implements AutoCloseable {
 
     private void start(Entry e) {
         e.state = State.RUNNING;
+        if (e.driverEvent) {
+            queuedDrivers--;
+        }
         e.startedNanos = System.nanoTime();
         for (String[] c : e.chains) {
             runningPaths.add(c);
@@ -422,6 +438,7 @@ public final class EventQueue implements AutoCloseable {
                 }
                 return false;
             });
+            queuedDrivers = 0;
             notFull.signalAll();
             changed.signalAll();
             while (running > 0 && nanos > 0) {
