@@ -103,16 +103,21 @@ class EventQueueTest {
         return paths;
     }
 
-    @Test
-    void lateArrivalIsInsertedInSeqnumOrder() throws Exception {
-        CountDownLatch gate = new CountDownLatch(1);
-        List<Long> order = new CopyOnWriteArrayList<>();
-        try (EventQueue q = new EventQueue(1, 100, LONG, e -> {
+    /** One worker; records each SEQNUM it starts and holds event 1 until {@code gate} opens. */
+    private static EventQueue serialHeldAtOne(CountDownLatch gate, List<Long> order) {
+        return new EventQueue(1, 100, LONG, e -> {
             order.add(e.seqnum());
             if (e.seqnum() == 1) {
                 await(gate);
             }
-        })) {
+        });
+    }
+
+    @Test
+    void lateArrivalIsInsertedInSeqnumOrder() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        List<Long> order = new CopyOnWriteArrayList<>();
+        try (EventQueue q = serialHeldAtOne(gate, order)) {
             q.put(ev(1, "/devices/a"));
             q.put(ev(4, "/devices/b"));
             q.put(ev(2, "/devices/c"));
@@ -333,12 +338,7 @@ class EventQueueTest {
     void startableEventsWithAModaliasGoFirstButNeverPassAnEarlierRelative() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
         List<Long> order = new CopyOnWriteArrayList<>();
-        try (EventQueue q = new EventQueue(1, 100, LONG, e -> {
-            order.add(e.seqnum());
-            if (e.seqnum() == 1) {
-                await(gate);
-            }
-        })) {
+        try (EventQueue q = serialHeldAtOne(gate, order)) {
             q.put(ev(1, "/module/first"));
             q.put(ev(2, "/module/a"));
             q.put(ev(3, "/devices/x", "MODALIAS", "pci:v1"));
