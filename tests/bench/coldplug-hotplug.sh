@@ -9,7 +9,8 @@
 # last expected driver Live (the guest polls /proc/modules every 10 ms).
 # For lkmd also: the JVM's share: `lkmd --version` wall time in the guest after the run, without and
 # with the image's AppCDS archive, and from the daemon's Ready line the JVM's uptime and the time
-# since Daemon.run() began (the difference is JVM, picocli and logback start-up). Prints each boot, then medians and lkmd/udev ratios.
+# since Daemon.run() began (the difference is JVM, picocli and logback start-up), and a bare
+# `java -version` (the floor no Java agent can go below). Prints each boot, then medians and lkmd/udev ratios.
 # Usage: tests/bench/coldplug-hotplug.sh [REPS]   (build first: mvn -q -o -DskipTests package)
 set -eu
 reps=${1:-3}
@@ -21,7 +22,7 @@ trap 'rm -rf "$work"' EXIT
 echo "$(nproc) host cores, load $(cut -d' ' -f1-3 /proc/loadavg), QEMU TCG, 2 vCPUs"
 
 # one boot -> one line: agent coldplug_last coldplug_done usb-kbd virtio-net-pci e1000 jvm_version jvm_version_cds
-#                       jvm_up_at_ready daemon_run_to_ready ("-" where it does not apply)
+#                       jvm_up_at_ready daemon_run_to_ready java_version ("-" where it does not apply)
 boot() {
     agent=$1
     log=$work/$agent.$2.log
@@ -32,8 +33,9 @@ boot() {
     hp() { grep -a "LKMD-HOST hotplug device=$1 " "$log" | sed -n 's/.* ok=true ms=\([0-9]*\).*/\1/p'; }
     kbd=$(hp usb-kbd); vnet=$(hp virtio-net-pci); e1k=$(hp e1000)
     jvm=$(grep -a 'LKMD-JVM' "$log" | sed -n 's/.*version_ms=\([0-9]*\) version_cds_ms=\([0-9]*\).*/\1 \2/p')
+    floor=$(grep -a 'LKMD-JVM' "$log" | sed -n 's/.*java_version_ms=\([0-9]*\).*/\1/p')
     ready=$(grep -a 'LKMD-AGENT-LOG.*Ready:' "$log" | sed -n 's/.*JVM up \([0-9]*\) ms, \([0-9]*\) ms since start.*/\1 \2/p')
-    echo "$agent ${last:--} ${done_:--} ${kbd:--} ${vnet:--} ${e1k:--} ${jvm:-- -} ${ready:-- -}"
+    echo "$agent ${last:--} ${done_:--} ${kbd:--} ${vnet:--} ${e1k:--} ${jvm:-- -} ${ready:-- -} ${floor:--}"
 }
 
 i=1
@@ -50,11 +52,11 @@ function median(a, n,   i, j, t) {
     for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
     return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
 }
-{ n[$1]++; for (c = 2; c <= 10; c++) v[$1, c, n[$1]] = $c }
+{ n[$1]++; for (c = 2; c <= 11; c++) v[$1, c, n[$1]] = $c }
 END {
-    split("coldplug_all_drivers_live coldplug_agent_done hotplug_usb-kbd hotplug_virtio-net-pci hotplug_e1000 jvm:lkmd_--version jvm:same_with_AppCDS jvm:up_at_Ready daemon:run()_to_Ready", name, " ")
+    split("coldplug_all_drivers_live coldplug_agent_done hotplug_usb-kbd hotplug_virtio-net-pci hotplug_e1000 jvm:lkmd_--version jvm:same_with_AppCDS jvm:up_at_Ready daemon:run()_to_Ready jvm:java_-version", name, " ")
     printf "\n%-28s %10s %10s %8s\n", "median of " n["udev"] " boots (ms)", "udev", "lkmd", "ratio"
-    for (c = 2; c <= 10; c++) {
+    for (c = 2; c <= 11; c++) {
         for (ag in n) { k = 0; for (r = 1; r <= n[ag]; r++) if (v[ag, c, r] != "-") { k++; x[k] = v[ag, c, r] } m[ag] = k ? median(x, k) : "-" }
         ratio = (m["udev"] != "-" && m["lkmd"] != "-" && m["udev"] > 0) ? sprintf("%.2f", m["lkmd"] / m["udev"]) : ""
         printf "%-28s %10s %10s %8s\n", name[c-1], m["udev"], m["lkmd"], ratio

@@ -5,14 +5,17 @@
 #   LKMD-MOD name uptime_ms=N [pre]         a module became Live in /proc/modules ("pre": before the agent)
 #   LKMD-AGENT start agent=A uptime_ms=N    just before the agent's first process starts
 #   LKMD-AGENT coldplug-done agent=A uptime_ms=N   lkmd: its "Ready:" log line; udev: udevadm settle returned
+#   LKMD-AGENT udev-trigger subsystems_ms=N devices_ms=N   udev only: how long each udevadm trigger took
 #   LKMD-MODULES phase name...              sorted /proc/modules names (phase coldplug or final)
-#   LKMD-JVM version_ms=N version_cds_ms=N cds=ok|unusable   lkmd only, after the run: `lkmd --version`
-#                                           wall time (JVM start cost) without and with the AppCDS archive
+#   LKMD-JVM version_ms=N version_cds_ms=N cds=ok|unusable java_version_ms=N   lkmd only, after the
+#                                           run: `lkmd --version` wall time (JVM start cost) without and
+#                                           with the AppCDS archive, and `java -version`'s (the floor)
 #   LKMD-DEV bus device driver=D|-          after finish: each device with a modalias and its bound driver
 #   LKMD-AGENT-LOG [uptime_ms] line                     the agent's own log (lkmd's stderr), at the end
 #   LKMD-AGENT-END agent=A                  the guest is about to power off
 # lkmd.jopts=FLAG,FLAG... on the kernel command line (LKMD_AGENT_CMDLINE of agent-run) adds JVM flags
-# to lkmd's, e.g. lkmd.jopts=-Xlog:class+load:file=/run/cl.log for a measurement.
+# to lkmd's, e.g. lkmd.jopts=-Xlog:class+load:file=/run/cl.log for a measurement; lkmd.loglevel=debug
+# sets its log level (LKMD_LOG_LEVEL) to see where the time of an event goes.
 # Both agents get the same kernel module helper (kmod's modprobe) for request_module, and no
 # uevent helper: the agent under test is the only thing reacting to uevents.
 agent_ms() { read -r up _ </proc/uptime; ms="${up%.*}${up#*.}0"; }
@@ -44,6 +47,8 @@ lkmd)
     # the image's AppCDS archive for lkmd.jar (build-image); the JVM ignores it if it does not fit
     [ -f /opt/lkmd/lkmd.jsa ] && export LKMD_JAVA_OPTS="-XX:SharedArchiveFile=/opt/lkmd/lkmd.jsa"
     export LKMD_JAVA_OPTS="$LKMD_JAVA_OPTS $(sed -n 's/.*lkmd\.jopts=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')"
+    level=$(sed -n 's/.*lkmd\.loglevel=\([a-z]*\).*/\1/p' /proc/cmdline)
+    [ -n "$level" ] && export LKMD_LOG_LEVEL="$level"
     # the reader stamps the Ready line the moment lkmd writes it, and keeps the log for the end
     # lkmd.coldplug=trigger|scan on the kernel command line picks lkmd's coldplug mode (default: its config's)
     mode=$(sed -n 's/.*lkmd\.coldplug=\([a-z]*\).*/\1/p' /proc/cmdline)
@@ -57,8 +62,12 @@ lkmd)
     ;;
 udev)
     /lib/systemd/systemd-udevd --daemon --resolve-names=never >>/run/agent.log 2>&1
+    agent_ms; t0=$ms
     udevadm trigger --type=subsystems --action=add >>/run/agent.log 2>&1
+    agent_ms; t1=$ms
     udevadm trigger --type=devices --action=add >>/run/agent.log 2>&1
+    agent_ms
+    echo "LKMD-AGENT udev-trigger subsystems_ms=$((t1 - t0)) devices_ms=$((ms - t1))"
     udevadm settle --timeout=120 >>/run/agent.log 2>&1
     agent_ms
     echo "LKMD-AGENT coldplug-done agent=udev uptime_ms=$ms"
@@ -83,8 +92,11 @@ if [ "$agent" = lkmd ]; then
     agent_ms; t1=$ms
     cds=unusable
     LKMD_JAVA_OPTS="-XX:SharedArchiveFile=/opt/lkmd/lkmd.jsa -Xshare:on" /opt/lkmd/lkmd --version >/dev/null 2>&1 && cds=ok
+    agent_ms; t2=$ms
+    # the floor: a JVM that runs none of our code, with the JDK's own class-data archive
+    /opt/jre/bin/java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -version >/dev/null 2>&1
     agent_ms
-    echo "LKMD-JVM version_ms=$((t1 - t0)) version_cds_ms=$((ms - t1)) cds=$cds"
+    echo "LKMD-JVM version_ms=$((t1 - t0)) version_cds_ms=$((t2 - t1)) cds=$cds java_version_ms=$((ms - t2))"
 fi
 # which driver each device with a modalias got (boot-time and hot-added devices alike)
 for d in /sys/bus/*/devices/*; do

@@ -50,6 +50,9 @@ public final class LogbackConfigurator extends ContextAwareBase implements Confi
         // netty warns at every start on a machine whose interfaces have no MAC address yet (early
         // boot) that it uses random bytes for channel ids: true and harmless for a local socket.
         ctx.getLogger("io.netty.util.internal.MacAddressUtil").setLevel(Level.ERROR);
+        // and, before any interface is up (no loopback yet), that it found none, with a stack trace:
+        // it needs none for a Unix socket
+        ctx.getLogger("io.netty.util.NetUtilInitializations").setLevel(Level.ERROR);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 }

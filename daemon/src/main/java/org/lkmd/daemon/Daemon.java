@@ -156,7 +156,7 @@ public final class Daemon {
                 clock, simulate);
         SourceStart.Result opened;
         try {
-            opened = early.await();
+            opened = early.awaitSource();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             early.abandon();
@@ -180,7 +180,12 @@ public final class Daemon {
         reader.start();
         installSignals();
         notify.send("STATUS=Coldplugging (" + mode.name().toLowerCase() + ")");
-        coldplug(opened, marker, mode);
+        try {
+            // the events of the trigger writes are handled as they come; the writes end meanwhile
+            coldplug(early.await(), marker, mode);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         notify.send("READY=1\nSTATUS=" + status());
         ready.countDown();
         startServices(c);
@@ -271,6 +276,11 @@ public final class Daemon {
 
     /** Settles the coldplug that {@link SourceStart} began: its events handled, in either mode. */
     private void coldplug(SourceStart.Result opened, QueueMarker marker, DaemonConfig.ColdplugMode mode) {
+        if (opened.failure() != null) {
+            // only a bug gets here (the source was open): say so, and go on serving hotplug
+            log.error("Failed to coldplug: {}", opened.failure().toString());
+            return;
+        }
         try {
             switch (mode) {
                 case TRIGGER -> {

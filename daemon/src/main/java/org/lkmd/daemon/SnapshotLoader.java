@@ -14,6 +14,9 @@ import org.lkmd.modprobe.ModprobeConfigLoader;
 import org.lkmd.rules.RuleSet;
 import org.lkmd.rules.RulesLoader;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -27,6 +30,8 @@ import java.util.Optional;
  * never fail it: they are reported and skipped.
  */
 public final class SnapshotLoader {
+    private static final Logger log = LoggerFactory.getLogger(SnapshotLoader.class);
+
     private final Root root;
     private final String release;
     private final Clock clock;
@@ -81,13 +86,20 @@ public final class SnapshotLoader {
     public ParseResult<Snapshot> load(long generation, boolean allowNoIndex, ParseResult<DaemonConfig> config) {
         List<Diagnostic> diags = new ArrayList<>();
         diags.addAll(config.diagnostics());
+        long t0 = System.nanoTime();
         ParseResult<RuleSet> rules = RulesLoader.load(root);
         diags.addAll(rules.diagnostics());
+        long t1 = System.nanoTime();
         Path modulesDir = modulesDir();
         ParseResult<ModprobeConfig> modprobe = ModprobeConfigLoader.load(root, modulesDir, List.of());
         diags.addAll(modprobe.diagnostics());
+        long t2 = System.nanoTime();
         ParseResult<ModuleIndex> index = new ModuleIndexLoader().load(modulesDir);
         diags.addAll(index.diagnostics());
+        if (log.isDebugEnabled()) {
+            log.debug("Read rules in {} ms, modprobe.d in {} ms, the module index in {} ms", (t1 - t0) / 1_000_000,
+                    (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
+        }
         Optional<ModuleIndex> idx = index.value();
         if (idx.isEmpty() && allowNoIndex) {
             idx = Optional.of(new EmptyIndex(modulesDir));

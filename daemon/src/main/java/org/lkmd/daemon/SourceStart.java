@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 
@@ -20,9 +21,11 @@ import java.util.concurrent.FutureTask;
  * The start-up work that needs no {@link Snapshot}, done on its own thread while the first snapshot
  * is built: open the uevent source (the netlink socket, whose first use loads JNA's native
  * library), then the coldplug step that asks nothing of the rules: in trigger mode write the
- * {@code uevent} files (the kernel's answers wait in the socket's receive buffer until the reader
- * starts; an overrun is an overflow like any other, answered by a rescan), in scan mode read
- * sysfs. The daemon {@linkplain #await() waits} for it before it starts reading.
+ * {@code uevent} files, in scan mode read sysfs. Two stages: the daemon {@linkplain #awaitSource()
+ * takes the socket} as soon as it is open and starts reading and handling events while the
+ * trigger writes go on (the kernel's answers are handled as they come, not after the last write;
+ * an overrun is an overflow like any other, answered by a rescan); it {@linkplain #await() waits}
+ * for the coldplug step only to settle it.
  */
 final class SourceStart {
     private static final Logger log = LoggerFactory.getLogger(SourceStart.class);
@@ -43,10 +46,13 @@ final class SourceStart {
     }
 
     private final FutureTask<Result> task;
+    /** Completed once the source is open (or failed to open), before the coldplug step. */
+    private final CompletableFuture<Result> opened;
     private final boolean ownSource;
 
-    private SourceStart(FutureTask<Result> task, boolean ownSource) {
+    private SourceStart(FutureTask<Result> task, CompletableFuture<Result> opened, boolean ownSource) {
         this.task = task;
+        this.opened = opened;
         this.ownSource = ownSource;
     }
 
@@ -56,15 +62,23 @@ final class SourceStart {
      */
     static SourceStart begin(UeventSource given, Map<String, String> env, DaemonConfig config,
                              Coldplug coldplug, DaemonConfig.ColdplugMode mode) {
-        FutureTask<Result> task = new FutureTask<>(() -> run(given, env, config, coldplug, mode));
+        CompletableFuture<Result> opened = new CompletableFuture<>();
+        FutureTask<Result> task = new FutureTask<>(() -> {
+            try {
+                return run(given, env, config, coldplug, mode, opened);
+            } catch (RuntimeException | Error e) {
+                opened.complete(new Result(null, false, e, Optional.empty(), List.of(), null));
+                throw e;
+            }
+        });
         Thread t = new Thread(task, "lkmd-start");
         t.setDaemon(true);
         t.start();
-        return new SourceStart(task, given == null);
+        return new SourceStart(task, opened, given == null);
     }
 
     private static Result run(UeventSource given, Map<String, String> env, DaemonConfig config,
-                              Coldplug coldplug, DaemonConfig.ColdplugMode mode) {
+                              Coldplug coldplug, DaemonConfig.ColdplugMode mode, CompletableFuture<Result> opened) {
         UeventSource source = given;
         boolean activated = false;
         if (source != null) {
@@ -80,12 +94,20 @@ final class SourceStart {
                 log.info("Listening for kernel uevents ({}, receive buffer {} bytes)",
                         activated ? "socket from systemd" : "own socket", nl.receiveBufferSize());
             } catch (IOException | LinkageError e) {
-                return new Result(null, false, e, Optional.empty(), List.of(), null);
+                Result failed = new Result(null, false, e, Optional.empty(), List.of(), null);
+                opened.complete(failed);
+                return failed;
             }
         }
+        opened.complete(new Result(source, activated, null, Optional.empty(), List.of(), null));
         return switch (mode) {
-            case TRIGGER -> new Result(source, activated, null,
-                    Optional.of(coldplug.trigger("add", Optional.of(UUID.randomUUID()))), List.of(), null);
+            case TRIGGER -> {
+                long t0 = System.nanoTime();
+                Coldplug.TriggerReport r = coldplug.trigger("add", Optional.of(UUID.randomUUID()));
+                log.debug("Coldplug: wrote {} uevent files in {} ms", r.written().size(),
+                        (System.nanoTime() - t0) / 1_000_000);
+                yield new Result(source, activated, null, Optional.of(r), List.of(), null);
+            }
             case SCAN -> {
                 try {
                     yield new Result(source, activated, null, Optional.empty(), coldplug.scan(), null);
@@ -97,7 +119,19 @@ final class SourceStart {
         };
     }
 
-    /** Waits for the start-up thread and returns what it did. */
+    /**
+     * Waits until the source is open (or failed to open) and returns that much: its
+     * {@code triggered} and {@code scanned} are not filled in yet ({@link #await()} has them).
+     */
+    Result awaitSource() throws InterruptedException {
+        try {
+            return opened.get();
+        } catch (ExecutionException e) {
+            return new Result(null, false, e.getCause(), Optional.empty(), List.of(), null);
+        }
+    }
+
+    /** Waits for the start-up thread (the source and the coldplug step) and returns what it did. */
     Result await() throws InterruptedException {
         try {
             return task.get();

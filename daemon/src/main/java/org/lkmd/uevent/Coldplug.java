@@ -1,5 +1,6 @@
 package org.lkmd.uevent;
 
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -144,15 +144,16 @@ public final class Coldplug {
         if (!ACTIONS.contains(action)) {
             throw new IllegalArgumentException("not a uevent action: " + action);
         }
-        String text = uuid.map(u -> action + " " + u).orElse(action);
+        byte[] text = uuid.map(u -> action + " " + u).orElse(action).getBytes(StandardCharsets.US_ASCII);
         List<Path> written = new ArrayList<>();
         Map<Path, String> failed = new LinkedHashMap<>();
         List<Path> targets = new ArrayList<>(subsystemUeventFiles());
         targets.addAll(deviceUeventFiles());
         for (Path f : targets) {
-            try {
-                Files.writeString(f, text, StandardCharsets.US_ASCII, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING);
+            // a plain open(2) and write(2): Files.writeString's channel machinery is many times the
+            // bytecode per file, and this loop is on the boot's critical path
+            try (FileOutputStream out = new FileOutputStream(f.toFile())) {
+                out.write(text);
                 written.add(f);
             } catch (IOException e) {
                 // udevadm also carries on: e.g. ENODEV for a device going away meanwhile.

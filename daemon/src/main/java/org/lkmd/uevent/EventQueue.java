@@ -31,7 +31,9 @@ import org.slf4j.MDC;
  * an ancestor or a descendant of it; the event's {@code DEVPATH_OLD} (a rename) counts as one of its
  * paths. Besides, two events whose paths are related never run at the same time, whatever their
  * order (this matters only for a late arrival whose later relatives already started).
- * Independent devices run in parallel, up to the worker count.
+ * Independent devices run in parallel, up to the worker count. Among the events that may start,
+ * those carrying a {@code MODALIAS} go first (a coldplug queues a few hundred subsystem and
+ * device events without one ahead of the devices that need a driver); the rest follow in order.
  *
  * <h2>Threads</h2>
  * Producers (the netlink thread, coldplug) call {@link #put}; {@code workers} pool threads
@@ -87,6 +89,8 @@ public final class EventQueue implements AutoCloseable {
         final Uevent event;
         /** Each path's {@link DevpathSet#chain}, cut once: the scheduler looks at them on every change. */
         final List<String[]> chains;
+        /** Carries a MODALIAS: started before startable events that do not. */
+        final boolean driverEvent;
         State state = State.QUEUED;
         long startedNanos;
         boolean slow;
@@ -102,6 +106,7 @@ public final class EventQueue implements AutoCloseable {
                 cs.add(DevpathSet.chain(p));
             }
             this.chains = cs;
+            this.driverEvent = event.modalias() != null;
         }
     }
 
@@ -120,6 +125,10 @@ public final class EventQueue implements AutoCloseable {
     private final DevpathSet runningPaths = new DevpathSet();
     /** The scheduler's set of paths earlier in the list, emptied and refilled on every pass. Lock held. */
     private final DevpathSet scratch = new DevpathSet();
+    /** The scheduler's startable events without a MODALIAS, started after those with one. Lock held. */
+    private final List<Entry> deferred = new ArrayList<>();
+    /** Queued (not yet started) events that carry a MODALIAS: the scheduler's scan ends after the last. */
+    private int queuedDrivers;
     private int running;
     private boolean closed;
     private long done;
@@ -223,26 +232,54 @@ public final class EventQueue implements AutoCloseable {
             }
         }
         list.add(at, e);
+        if (e.driverEvent) {
+            queuedDrivers++;
+        }
     }
 
-    /** Starts every event that may start, in list order, while workers are free. Lock held. */
+    /**
+     * Starts every event that may start while workers are free: first those that carry a
+     * {@code MODALIAS} (they may load a driver), then the others, each group in list order. Lock held.
+     */
     private void schedule() {
         if (closed || running >= workers) {
             return;
         }
         DevpathSet earlier = scratch;
         earlier.clear();
+        List<Entry> later = deferred;
+        later.clear();
+        int driversLeft = queuedDrivers;
         for (Entry e : list) {
             if (running >= workers) {
-                return;
+                break;
             }
-            if (e.state == State.QUEUED && !conflicts(earlier, e) && !conflicts(runningPaths, e)) {
-                start(e);
+            if (driversLeft == 0 && later.size() >= workers - running) {
+                break; // no driver event further on, and enough others to fill the free workers
+            }
+            if (e.state == State.QUEUED) {
+                boolean free = !conflicts(earlier, e) && !conflicts(runningPaths, e);
+                if (e.driverEvent) {
+                    driversLeft--;
+                    if (free) {
+                        start(e);
+                    }
+                } else if (free) {
+                    later.add(e);
+                }
             }
             for (String[] c : e.chains) {
                 earlier.add(c);
             }
         }
+        // an event passed over above may since conflict with a later relative that started: it waits
+        for (int i = 0; i < later.size() && running < workers; i++) {
+            Entry e = later.get(i);
+            if (!conflicts(runningPaths, e)) {
+                start(e);
+            }
+        }
+        later.clear();
     }
 
     private static boolean conflicts(DevpathSet set, Entry e) {
@@ -256,6 +293,9 @@ public final class EventQueue implements AutoCloseable {
 
     private void start(Entry e) {
         e.state = State.RUNNING;
+        if (e.driverEvent) {
+            queuedDrivers--;
+        }
         e.startedNanos = System.nanoTime();
         for (String[] c : e.chains) {
             runningPaths.add(c);
@@ -398,6 +438,7 @@ public final class EventQueue implements AutoCloseable {
                 }
                 return false;
             });
+            queuedDrivers = 0;
             notFull.signalAll();
             changed.signalAll();
             while (running > 0 && nanos > 0) {

@@ -103,16 +103,21 @@ class EventQueueTest {
         return paths;
     }
 
-    @Test
-    void lateArrivalIsInsertedInSeqnumOrder() throws Exception {
-        CountDownLatch gate = new CountDownLatch(1);
-        List<Long> order = new CopyOnWriteArrayList<>();
-        try (EventQueue q = new EventQueue(1, 100, LONG, e -> {
+    /** One worker; records each SEQNUM it starts and holds event 1 until {@code gate} opens. */
+    private static EventQueue serialHeldAtOne(CountDownLatch gate, List<Long> order) {
+        return new EventQueue(1, 100, LONG, e -> {
             order.add(e.seqnum());
             if (e.seqnum() == 1) {
                 await(gate);
             }
-        })) {
+        });
+    }
+
+    @Test
+    void lateArrivalIsInsertedInSeqnumOrder() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        List<Long> order = new CopyOnWriteArrayList<>();
+        try (EventQueue q = serialHeldAtOne(gate, order)) {
             q.put(ev(1, "/devices/a"));
             q.put(ev(4, "/devices/b"));
             q.put(ev(2, "/devices/c"));
@@ -326,6 +331,24 @@ class EventQueueTest {
             assertTrue(q.awaitIdle(WAIT));
             assertEquals(3, q.stats().done());
             assertEquals(2, q.stats().producerWaits());
+        }
+    }
+
+    @Test
+    void startableEventsWithAModaliasGoFirstButNeverPassAnEarlierRelative() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        List<Long> order = new CopyOnWriteArrayList<>();
+        try (EventQueue q = serialHeldAtOne(gate, order)) {
+            q.put(ev(1, "/module/first"));
+            q.put(ev(2, "/module/a"));
+            q.put(ev(3, "/devices/x", "MODALIAS", "pci:v1"));
+            q.put(ev(4, "/bus/pci"));
+            q.put(ev(5, "/devices/x/child", "MODALIAS", "usb:v2"));
+            q.put(ev(6, "/module/a", "MODALIAS", "acpi:X:"));
+            gate.countDown();
+            assertTrue(q.awaitIdle(WAIT));
+            // 3 and 5 jump the subsystem events; 5 still after its parent 3, 6 after 2 (same devpath)
+            assertEquals(List.of(1L, 3L, 5L, 2L, 6L, 4L), order);
         }
     }
 
