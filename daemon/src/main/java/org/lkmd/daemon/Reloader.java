@@ -75,6 +75,11 @@ public final class Reloader implements AutoCloseable {
         return this;
     }
 
+    /** Every input directory exists and is watched (a deleted one cancels its key: we hear of it). */
+    private boolean allWatched() {
+        return keys.size() == SourceStamps.dirs(root, modulesDir, configFile).size();
+    }
+
     private void registerDirs() {
         for (Path d : SourceStamps.dirs(root, modulesDir, configFile)) {
             if (keys.containsValue(d) || !Files.isDirectory(d)) {
@@ -100,7 +105,19 @@ public final class Reloader implements AutoCloseable {
         boolean indexTouched = false;
         try {
             while (!closed) {
-                WatchKey k = watch.poll(Math.max(10, Math.min(250, config.debounce().toMillis())), TimeUnit.MILLISECONDS);
+                // sleep until a change, the end of a debounce, or the next look for a missing directory;
+                // with every directory watched and nothing pending, until a change (no idle timer)
+                long wait;
+                long at = System.nanoTime();
+                if (pendingSince >= 0) {
+                    wait = config.debounce().toNanos() - (at - pendingSince);
+                } else if (allWatched()) {
+                    wait = Long.MAX_VALUE;
+                } else {
+                    wait = TimeUnit.MILLISECONDS.toNanos(RESCAN_DIRS_MS) - (at - lastRescan);
+                }
+                WatchKey k = wait == Long.MAX_VALUE ? watch.take()
+                        : watch.poll(Math.max(TimeUnit.MILLISECONDS.toNanos(10), wait), TimeUnit.NANOSECONDS);
                 long now = System.nanoTime();
                 if (k != null) {
                     Path dir = keys.get(k);

@@ -61,6 +61,55 @@ class ReloaderTest {
     }
 
     @Test
+    void withEveryDirectoryWatchedTheIdleWatcherHasNoTimerAndADeletedOneIsLookedForAgain() throws Exception {
+        Path modules = root.resolve("lib/modules/6.1.0-test");
+        Path config = root.resolve("etc/lkmd/lkmd.toml");
+        for (Path d : SourceStamps.dirs(Root.of(root), modules, config)) {
+            Files.createDirectories(d);
+        }
+        AtomicInteger reloads = new AtomicInteger();
+        java.util.Set<Thread> others = Thread.getAllStackTraces().keySet();
+        try (Reloader r = new Reloader(Root.of(root), modules, config, "6.1.0-test",
+                new DaemonConfig.Reload(true, false, Duration.ofMillis(100)), reloads::incrementAndGet).start()) {
+            java.util.function.Supplier<Thread.State> watcherState = () -> watcherState(others);
+            assertTrue(waitFor(() -> watcherState.get() == Thread.State.WAITING, 10), "idle watcher: " + watcherState.get());
+            Files.writeString(root.resolve("etc/modprobe.d/x.conf"), "# x\n");
+            assertTrue(waitFor(() -> reloads.get() == 1, 10), "no reload after an edit");
+            assertTrue(waitFor(() -> watcherState.get() == Thread.State.WAITING, 10), "after the reload: " + watcherState.get());
+            // a directory removed: looked for every few seconds until it is back, then watched again
+            Path late = root.resolve("run/lkmd/rules.d");
+            Files.delete(late);
+            assertTrue(waitFor(() -> watcherState.get() == Thread.State.TIMED_WAITING, 10), "missing dir: " + watcherState.get());
+            Files.createDirectories(late);
+            assertTrue(waitFor(() -> watcherState.get() == Thread.State.WAITING, 15), "dir back: " + watcherState.get());
+            int before = reloads.get();
+            Files.writeString(late.resolve("10-late.rules"), "# late\n");
+            assertTrue(waitFor(() -> reloads.get() > before, 10), "no reload for the re-created directory");
+        }
+    }
+
+    /** The state of the watcher thread started after {@code others} were listed. */
+    private static Thread.State watcherState(java.util.Set<Thread> others) {
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("lkmd-watch") && t.isAlive() && !others.contains(t)) {
+                return t.getState();
+            }
+        }
+        return null;
+    }
+
+    private static boolean waitFor(java.util.function.BooleanSupplier c, int seconds) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+        while (System.nanoTime() < end) {
+            if (c.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return c.getAsBoolean();
+    }
+
+    @Test
     void indexMissingOrOlderThanAModuleIsStale() throws Exception {
         Path dir = root.resolve("lib/modules/6.1.0-test");
         Files.createDirectories(dir.resolve("kernel"));
