@@ -47,6 +47,8 @@ public final class Reloader implements AutoCloseable {
     private final Root root;
     private final Path modulesDir;
     private final Path configFile;
+    /** The directories watched: fixed by the root, the module directory and the config file. */
+    private final List<Path> dirs;
     private final String release;
     private final DaemonConfig.Reload config;
     private final Runnable reload;
@@ -61,6 +63,7 @@ public final class Reloader implements AutoCloseable {
         this.root = root;
         this.modulesDir = modulesDir;
         this.configFile = configFile;
+        this.dirs = SourceStamps.dirs(root, modulesDir, configFile);
         this.release = release;
         this.config = config;
         this.reload = reload;
@@ -77,11 +80,11 @@ public final class Reloader implements AutoCloseable {
 
     /** Every input directory exists and is watched (a deleted one cancels its key: we hear of it). */
     private boolean allWatched() {
-        return keys.size() == SourceStamps.dirs(root, modulesDir, configFile).size();
+        return keys.size() == dirs.size();
     }
 
     private void registerDirs() {
-        for (Path d : SourceStamps.dirs(root, modulesDir, configFile)) {
+        for (Path d : dirs) {
             if (keys.containsValue(d) || !Files.isDirectory(d)) {
                 continue;
             }
