@@ -7,11 +7,10 @@ import org.lkmd.index.ModuleIndexLoader;
 import org.lkmd.kernel.Errno;
 import org.lkmd.kernel.Kernel;
 import org.lkmd.kernel.ModuleState;
-import org.lkmd.loader.LoadPlan;
-import org.lkmd.loader.LoadStep;
-import org.lkmd.loader.ModuleRef;
-import org.lkmd.loader.ModuleResolver;
-import org.lkmd.loader.ResolveContext;
+import org.lkmd.modprobe.LoadPlan;
+import org.lkmd.modprobe.LoadStep;
+import org.lkmd.modprobe.ModuleRef;
+import org.lkmd.modprobe.ResolveContext;
 import org.lkmd.loader.HookIo;
 import org.lkmd.loader.LoadOutcome;
 import org.lkmd.loader.ModuleLoader;
@@ -166,10 +165,9 @@ public final class Modprobe extends Verb {
         if (!showConfig) {
             index.diagnostics().forEach(d -> log.error(d.toString()));
         }
-        ModuleResolver resolver = new ModuleResolver(config.value().orElseGet(ModprobeConfig::empty),
-                index.value().orElse(null), modulesDir);
+        ModprobeConfig modprobe = config.value().orElseGet(ModprobeConfig::empty);
         if (showConfig) {
-            return showConfig(resolver, index.value().orElse(null));
+            return showConfig(modprobe, index.value().orElse(null));
         }
         if (index.value().isEmpty()) {
             for (String a : all ? args : args.subList(0, 1)) {
@@ -177,7 +175,7 @@ public final class Modprobe extends Verb {
             }
             return 1;
         }
-        ResolveContext ctx = resolver.newContext();
+        ResolveContext ctx = new ResolveContext(modprobe, index.value().get(), modulesDir);
         HookIo io = new HookIo(out(), err());
         int rc = 0;
         if (remove) {
@@ -210,9 +208,9 @@ public final class Modprobe extends Verb {
         return all ? ToolLog.WARNING : ToolLog.CRIT;
     }
 
-    private int showConfig(ModuleResolver resolver, ModuleIndex index) {
+    private int showConfig(ModprobeConfig modprobe, ModuleIndex index) {
         StringBuilder sb = new StringBuilder();
-        resolver.config().dump(sb);
+        modprobe.dump(sb);
         sb.append("\n# End of configuration files. Dumping indexes now:\n\n");
         try {
             if (index != null) {

@@ -4,8 +4,8 @@ import org.lkmd.config.ParseResult;
 import org.lkmd.control.DeviceUevent;
 import org.lkmd.daemon.Snapshot;
 import org.lkmd.daemon.SnapshotLoader;
-import org.lkmd.loader.ModuleRef;
-import org.lkmd.loader.ResolveContext;
+import org.lkmd.modprobe.ModuleRef;
+import org.lkmd.modprobe.ResolveContext;
 import org.lkmd.rules.KmodBuiltin;
 import org.lkmd.rules.ProcessProgramRunner;
 import org.lkmd.rules.RuleOutcome;
@@ -67,7 +67,7 @@ public final class Test extends Verb {
         }
         out().println("properties:");
         ro.env().forEach((k, v) -> out().println("  " + k + "=" + v));
-        ResolveContext ctx = s.value().get().resolver().newContext();
+        ResolveContext ctx = s.value().get().newContext();
         for (RunEntry r : ro.runs()) {
             out().println("run: " + r);
             if (r.kmod().isPresent()) {

@@ -7,10 +7,10 @@ import org.lkmd.daemon.Snapshot;
 import org.lkmd.index.Fnmatch;
 import org.lkmd.kernel.Kernel;
 import org.lkmd.kernel.ModuleState;
-import org.lkmd.loader.LoadPlan;
-import org.lkmd.loader.LoadStep;
-import org.lkmd.loader.ModuleRef;
-import org.lkmd.loader.ResolveContext;
+import org.lkmd.modprobe.LoadPlan;
+import org.lkmd.modprobe.LoadStep;
+import org.lkmd.modprobe.ModuleRef;
+import org.lkmd.modprobe.ResolveContext;
 import org.lkmd.modprobe.ConfigEntry;
 import org.lkmd.index.ModuleNames;
 import org.lkmd.rules.KmodBuiltin;
@@ -91,7 +91,7 @@ public final class Explainer {
         } else {
             queries.add(target.strip());
         }
-        ResolveContext ctx = snapshot.resolver().newContext();
+        ResolveContext ctx = snapshot.newContext();
         for (String q : queries) {
             lookup(out, ctx, q);
         }
@@ -107,7 +107,7 @@ public final class Explainer {
             return;
         }
         String q = norm.get();
-        List<ConfigEntry.Alias> conf = snapshot.resolver().config().aliasesMatching(q);
+        List<ConfigEntry.Alias> conf = snapshot.modprobe().aliasesMatching(q);
         conf.forEach(a -> out.add("  alias pattern " + a.pattern() + " -> " + a.module() + " (" + a.file() + ":" + a.line() + ")"));
         List<String> indexed = modulesAlias(q);
         String shadow = conf.isEmpty() ? "" : " (not used: modprobe.d aliases come first)";
@@ -129,7 +129,7 @@ public final class Explainer {
 
     private void module(List<String> out, ResolveContext ctx, ModuleRef m, String query) {
         out.add("  module " + m.name() + (m.alias() != null ? " (via " + m.alias() + ")" : ""));
-        var config = snapshot.resolver().config();
+        var config = snapshot.modprobe();
         List<String> why = new ArrayList<>();
         for (ConfigEntry e : config.entries()) {
             if (e instanceof ConfigEntry.Blacklist b && b.module().equals(m.name())) {
@@ -173,7 +173,7 @@ public final class Explainer {
 
     /** The stored {@code modules.alias} patterns matching {@code q}, as "PATTERN -> MODULE (FILE:LINE)". */
     private List<String> modulesAlias(String q) {
-        Path f = snapshot.resolver().modulesDir().resolve("modules.alias");
+        Path f = snapshot.modulesDir().resolve("modules.alias");
         List<String> out = new ArrayList<>();
         try (BufferedReader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
             String line;

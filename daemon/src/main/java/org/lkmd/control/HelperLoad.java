@@ -4,9 +4,9 @@ import com.google.gson.JsonObject;
 import org.lkmd.daemon.Daemon;
 import org.lkmd.daemon.Snapshot;
 import org.lkmd.loader.ModuleLoader;
-import org.lkmd.loader.ModuleRef;
+import org.lkmd.modprobe.ModuleRef;
 import org.lkmd.loader.Prober;
-import org.lkmd.loader.ResolveContext;
+import org.lkmd.modprobe.ResolveContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +28,7 @@ final class HelperLoad {
 
     JsonObject run(String name) {
         Snapshot s = daemon.snapshot();
-        ResolveContext ctx = s.resolver().newContext();
+        ResolveContext ctx = s.newContext();
         List<String> messages = new ArrayList<>();
         List<ModuleRef> mods;
         try {

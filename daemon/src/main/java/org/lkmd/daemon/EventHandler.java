@@ -2,9 +2,9 @@ package org.lkmd.daemon;
 
 import org.lkmd.config.Root;
 import org.lkmd.loader.LoadOutcome;
-import org.lkmd.loader.ModuleRef;
+import org.lkmd.modprobe.ModuleRef;
 import org.lkmd.loader.Prober;
-import org.lkmd.loader.ResolveContext;
+import org.lkmd.modprobe.ResolveContext;
 import org.lkmd.rules.CommandLine;
 import org.lkmd.rules.KmodBuiltin;
 import org.lkmd.rules.RuleOutcome;
@@ -65,7 +65,7 @@ public final class EventHandler implements Consumer<Uevent> {
             Snapshot s = snapshot.get();
             RuleOutcome ro = engine.run(s.rules(), e, SysfsDevice.of(root, e.devpath()));
             List<EventRecord.Outcome> outcomes = new ArrayList<>();
-            ResolveContext ctx = s.resolver().newContext();
+            ResolveContext ctx = s.newContext();
             for (RunEntry r : ro.runs()) {
                 if (r.kind() == RunEntry.Kind.BUILTIN && r.kmod().isPresent()) {
                     KmodBuiltin k = r.kmod().get();

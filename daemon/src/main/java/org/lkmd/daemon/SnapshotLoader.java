@@ -8,7 +8,6 @@ import org.lkmd.config.Root;
 import org.lkmd.index.DepEntry;
 import org.lkmd.index.ModuleIndex;
 import org.lkmd.index.ModuleIndexLoader;
-import org.lkmd.loader.ModuleResolver;
 import org.lkmd.modprobe.ModprobeConfig;
 import org.lkmd.modprobe.ModprobeConfigLoader;
 import org.lkmd.rules.RuleSet;
@@ -107,9 +106,8 @@ public final class SnapshotLoader {
         if (config.value().isEmpty() || rules.value().isEmpty() || modprobe.value().isEmpty() || idx.isEmpty()) {
             return ParseResult.failed(diags);
         }
-        ModuleResolver resolver = new ModuleResolver(modprobe.value().get(), idx.get(), modulesDir);
         return ParseResult.of(new Snapshot(generation, clock.instant(), config.value().get(), rules.value().get(),
-                resolver, release, diags), diags);
+                modprobe.value().get(), idx.get(), modulesDir, release, diags), diags);
     }
 
     /** An index that knows no module: the daemon runs, and every load reports "not found". */

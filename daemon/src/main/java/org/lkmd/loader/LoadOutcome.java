@@ -1,6 +1,7 @@
 package org.lkmd.loader;
 
 import org.lkmd.kernel.Errno;
+import org.lkmd.modprobe.LoadPlan;
 
 import java.util.List;
 

@@ -1,5 +1,9 @@
 package org.lkmd.loader;
 
+import org.lkmd.modprobe.LoadPlan;
+import org.lkmd.modprobe.LoadStep;
+import org.lkmd.modprobe.ModuleRef;
+import org.lkmd.modprobe.ResolveContext;
 import org.lkmd.kernel.Errno;
 import org.lkmd.kernel.Kernel;
 import org.lkmd.kernel.ModuleState;

@@ -1,5 +1,8 @@
 package org.lkmd.loader;
 
+import org.lkmd.modprobe.LoadPlan;
+import org.lkmd.modprobe.LoadStep;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lkmd.kernel.Errno;

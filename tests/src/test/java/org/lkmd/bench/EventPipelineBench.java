@@ -15,10 +15,9 @@ import org.lkmd.config.Root;
 import org.lkmd.index.ModuleIndex;
 import org.lkmd.index.ModuleIndexLoader;
 import org.lkmd.index.TextIndexReader;
-import org.lkmd.loader.LoadPlan;
-import org.lkmd.loader.ModuleRef;
-import org.lkmd.loader.ModuleResolver;
-import org.lkmd.loader.ResolveContext;
+import org.lkmd.modprobe.LoadPlan;
+import org.lkmd.modprobe.ModuleRef;
+import org.lkmd.modprobe.ResolveContext;
 import org.lkmd.modprobe.ModprobeConfig;
 import org.lkmd.modprobe.ModprobeConfigLoader;
 import org.lkmd.rules.KmodBuiltin;
@@ -76,18 +75,19 @@ public class EventPipelineBench {
     private final UeventParser parser = new UeventParser();
     private RulesEngine engine;
     private RuleSet rules;
-    private ModuleResolver resolver;
+    private ModprobeConfig config;
+    private ModuleIndex index;
+    private Path dir;
     private Root sys;
     private byte[][] corpus;
     private int next;
 
     @Setup
     public void setup() throws IOException {
-        Path dir = modulesDir(modulesDir);
+        dir = modulesDir(modulesDir);
         sys = Root.system();
-        ModuleIndex index = new ModuleIndexLoader().load(dir).value().orElseThrow();
-        ModprobeConfig config = ModprobeConfigLoader.load(sys, dir, List.of()).value().orElseThrow();
-        resolver = new ModuleResolver(config, index, dir);
+        index = new ModuleIndexLoader().load(dir).value().orElseThrow();
+        config = ModprobeConfigLoader.load(sys, dir, List.of()).value().orElseThrow();
         rules = RulesParser.parse(rulesFile, Files.readString(Path.of(rulesFile), StandardCharsets.ISO_8859_1))
                 .value().orElseThrow();
         engine = new RulesEngine(sys, (argv, env) -> Optional.empty());
@@ -128,7 +128,7 @@ public class EventPipelineBench {
             }
             for (String q : queries) {
                 if (ctx == null) {
-                    ctx = resolver.newContext();
+                    ctx = new ResolveContext(config, index, dir);
                 }
                 try {
                     for (ModuleRef m : ctx.lookup(q)) {

@@ -1,4 +1,4 @@
-package org.lkmd.loader;
+package org.lkmd.modprobe;
 
 /**
  * A module as a lookup found it: its name, and the alias it was reached through (null when found

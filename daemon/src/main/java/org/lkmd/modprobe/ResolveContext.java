@@ -1,10 +1,8 @@
-package org.lkmd.loader;
+package org.lkmd.modprobe;
 
 import org.lkmd.index.DepEntry;
-import org.lkmd.modprobe.ConfigEntry;
-import org.lkmd.modprobe.ModprobeConfig;
+import org.lkmd.index.ModuleIndex;
 import org.lkmd.index.ModuleNames;
-import org.lkmd.modprobe.Softdep;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,19 +28,33 @@ import java.util.function.Predicate;
  * dependencies are "required": a failure there stops the load; softdep failures do not.
  */
 public final class ResolveContext {
-    private final ModuleResolver resolver;
     private final ModprobeConfig config;
+    private final ModuleIndex index;
+    private final Path modulesDir;
     private final Map<String, ModuleRef> pool = new HashMap<>();
     private final List<String> warnings = new ArrayList<>();
 
-    ResolveContext(ModuleResolver resolver) {
-        this.resolver = resolver;
-        this.config = resolver.config();
+    /**
+     * A fresh context for one command or event over one immutable configuration (modprobe.d and
+     * the module index), which any number of contexts may share.
+     *
+     * @param modulesDir the directory module paths in {@code modules.dep} are relative to, as it
+     *                   is printed ({@code /lib/modules/<release>} under the root)
+     */
+    public ResolveContext(ModprobeConfig config, ModuleIndex index, Path modulesDir) {
+        this.config = config;
+        this.index = index;
+        this.modulesDir = modulesDir;
     }
 
     /** The module directory names are resolved in, as kmod prints it in "not found" messages. */
     public Path modulesDir() {
-        return resolver.modulesDir();
+        return modulesDir;
+    }
+
+    /** The modprobe.d configuration this context resolves with. */
+    public ModprobeConfig config() {
+        return config;
     }
 
     /** Messages about softdeps that could not be looked up, in order; kmod prints them and goes on. */
@@ -57,6 +69,18 @@ public final class ResolveContext {
         }
     }
 
+    /**
+     * {@link #lookup}, with a name libkmod refuses to look up standing for no module (modprobe
+     * then reports it as not found).
+     */
+    public List<ModuleRef> find(String query) {
+        try {
+            return lookup(query);
+        } catch (InvalidNameException e) {
+            return List.of();
+        }
+    }
+
     /** {@code kmod_module_new_from_lookup}: the modules a name or alias stands for, maybe none. */
     public List<ModuleRef> lookup(String query) throws InvalidNameException {
         String q = ModuleNames.normalizeAlias(query).orElseThrow(() -> new InvalidNameException(query));
@@ -67,11 +91,11 @@ public final class ResolveContext {
         if (!out.isEmpty()) {
             return out;
         }
-        if (resolver.index().dep(q).isPresent()) {
+        if (index.dep(q).isPresent()) {
             return List.of(ref(q, null));
         }
         if (q.startsWith("symbol:")) {
-            for (String m : resolver.index().symbols(q)) {
+            for (String m : index.symbols(q)) {
                 out.add(ref(m, q));
             }
             if (!out.isEmpty()) {
@@ -88,18 +112,18 @@ public final class ResolveContext {
         if (config.removeNamed(q).isPresent()) {
             return List.of(ref(q, null));
         }
-        for (String m : resolver.index().aliases(q)) {
+        for (String m : index.aliases(q)) {
             out.add(ref(m, q));
         }
         if (!out.isEmpty()) {
             return out;
         }
-        if (resolver.index().builtin(q)) {
+        if (index.builtin(q)) {
             ModuleRef m = ref(q, null);
             m.builtin = true;
             return List.of(m);
         }
-        for (String m : resolver.index().builtinAliases(q)) {
+        for (String m : index.builtinAliases(q)) {
             ModuleRef r = ref(m, q);
             r.builtin = true;
             out.add(r);
@@ -120,18 +144,18 @@ public final class ResolveContext {
     public Path path(ModuleRef m) {
         if (!m.pathKnown) {
             m.pathKnown = true;
-            m.path = resolver.index().dep(m.name()).map(DepEntry::path).map(this::join).orElse(null);
+            m.path = index.dep(m.name()).map(DepEntry::path).map(this::join).orElse(null);
         }
         return m.path == null ? null : Path.of(m.path);
     }
 
     private String join(String p) {
-        return p.startsWith("/") ? p : resolver.modulesDir() + "/" + p;
+        return p.startsWith("/") ? p : modulesDir + "/" + p;
     }
 
     /** Hard dependencies, deepest first (the reverse of the {@code modules.dep} line). */
     public List<ModuleRef> dependencies(ModuleRef m) {
-        Optional<DepEntry> e = resolver.index().dep(m.name());
+        Optional<DepEntry> e = index.dep(m.name());
         if (e.isEmpty()) {
             return List.of();
         }

@@ -1,4 +1,4 @@
-package org.lkmd.loader;
+package org.lkmd.modprobe;
 
 import java.nio.file.Path;
 
