@@ -4,7 +4,7 @@ import com.google.gson.JsonObject;
 import org.lkmd.config.ParseResult;
 import org.lkmd.control.ControlClient;
 import org.lkmd.control.ControlCodec;
-import org.lkmd.control.Explainer;
+import org.lkmd.daemon.Explainer;
 import org.lkmd.daemon.Snapshot;
 import org.lkmd.daemon.SnapshotLoader;
 import org.lkmd.rules.ProcessProgramRunner;

@@ -1,7 +1,6 @@
 package org.lkmd.cli;
 
 import org.lkmd.config.ParseResult;
-import org.lkmd.control.DeviceUevent;
 import org.lkmd.daemon.Snapshot;
 import org.lkmd.daemon.SnapshotLoader;
 import org.lkmd.modprobe.ModuleRef;
@@ -13,6 +12,7 @@ import org.lkmd.rules.RulesEngine;
 import org.lkmd.rules.RunEntry;
 import org.lkmd.rules.SysfsDevice;
 import org.lkmd.uevent.Coldplug;
+import org.lkmd.uevent.DeviceUevent;
 import org.lkmd.uevent.Uevent;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

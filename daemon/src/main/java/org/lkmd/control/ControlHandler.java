@@ -8,7 +8,7 @@ import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.unix.PeerCredentials;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.timeout.IdleStateEvent;
-import org.lkmd.daemon.EventRecord;
+import org.lkmd.eventlog.EventRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

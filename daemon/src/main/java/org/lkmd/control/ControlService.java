@@ -1,7 +1,7 @@
 package org.lkmd.control;
 
 import com.google.gson.JsonObject;
-import org.lkmd.daemon.EventRecord;
+import org.lkmd.eventlog.EventRecord;
 
 import java.util.List;
 import java.util.function.Consumer;

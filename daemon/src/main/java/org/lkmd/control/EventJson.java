@@ -2,7 +2,7 @@ package org.lkmd.control;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import org.lkmd.daemon.EventRecord;
+import org.lkmd.eventlog.EventRecord;
 
 /** An {@link EventRecord} as the {@code monitor} stream sends it. */
 final class EventJson {

@@ -1,6 +1,8 @@
 package org.lkmd.daemon;
 
 import org.lkmd.config.DaemonConfig;
+import org.lkmd.eventlog.EventLog;
+import org.lkmd.eventlog.EventRecord;
 import org.lkmd.kernel.Kernel;
 import org.lkmd.kernel.KernelException;
 import org.lkmd.kernel.ModuleState;

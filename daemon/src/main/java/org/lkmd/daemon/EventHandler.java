@@ -1,6 +1,8 @@
 package org.lkmd.daemon;
 
 import org.lkmd.config.Root;
+import org.lkmd.eventlog.EventLog;
+import org.lkmd.eventlog.EventRecord;
 import org.lkmd.loader.LoadOutcome;
 import org.lkmd.modprobe.ModuleRef;
 import org.lkmd.loader.Prober;

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lkmd.config.Root;
-import org.lkmd.daemon.EventRecord;
+import org.lkmd.eventlog.EventRecord;
 
 import java.io.IOException;
 import java.nio.file.Files;

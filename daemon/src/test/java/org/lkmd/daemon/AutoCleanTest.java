@@ -3,6 +3,7 @@ package org.lkmd.daemon;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lkmd.config.DaemonConfig;
+import org.lkmd.eventlog.EventRecord;
 import org.lkmd.kernel.ModuleState;
 import org.lkmd.kernel.SimulatedKernel;
 

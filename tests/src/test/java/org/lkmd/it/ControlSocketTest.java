@@ -10,8 +10,8 @@ import org.lkmd.config.Root;
 import org.lkmd.control.ControlClient;
 import org.lkmd.control.ControlCodec;
 import org.lkmd.daemon.Daemon;
-import org.lkmd.daemon.EventRecord;
 import org.lkmd.daemon.SnapshotLoader;
+import org.lkmd.eventlog.EventRecord;
 import org.lkmd.kernel.SimulatedKernel;
 
 import java.io.IOException;

@@ -5,7 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lkmd.daemon.Daemon;
-import org.lkmd.daemon.EventRecord;
+import org.lkmd.eventlog.EventRecord;
 import org.lkmd.uevent.DropReason;
 import org.lkmd.uevent.NetlinkUeventSource;
 

@@ -3,7 +3,7 @@ package org.lkmd.it;
 import com.google.gson.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lkmd.daemon.EventRecord;
+import org.lkmd.eventlog.EventRecord;
 import org.lkmd.uevent.DropReason;
 import org.lkmd.uevent.NetlinkUeventSource;
 

@@ -3,8 +3,8 @@ package org.lkmd.it;
 import org.lkmd.config.DaemonConfig;
 import org.lkmd.config.Root;
 import org.lkmd.daemon.Daemon;
-import org.lkmd.daemon.EventRecord;
 import org.lkmd.daemon.SnapshotLoader;
+import org.lkmd.eventlog.EventRecord;
 import org.lkmd.kernel.SimulatedKernel;
 
 import java.io.IOException;

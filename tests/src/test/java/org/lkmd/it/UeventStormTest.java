@@ -6,7 +6,7 @@ import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lkmd.daemon.Daemon;
-import org.lkmd.daemon.EventRecord;
+import org.lkmd.eventlog.EventRecord;
 import org.lkmd.uevent.NetlinkUeventSource;
 import org.slf4j.LoggerFactory;
 

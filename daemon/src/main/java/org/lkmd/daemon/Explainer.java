@@ -1,10 +1,10 @@
-package org.lkmd.control;
+package org.lkmd.daemon;
 
 import org.lkmd.config.Root;
-import org.lkmd.daemon.EventLog;
-import org.lkmd.daemon.EventRecord;
-import org.lkmd.daemon.Snapshot;
+import org.lkmd.eventlog.EventLog;
+import org.lkmd.eventlog.EventRecord;
 import org.lkmd.index.Fnmatch;
+import org.lkmd.index.ModuleNames;
 import org.lkmd.kernel.Kernel;
 import org.lkmd.kernel.ModuleState;
 import org.lkmd.modprobe.LoadPlan;
@@ -12,11 +12,11 @@ import org.lkmd.modprobe.LoadStep;
 import org.lkmd.modprobe.ModuleRef;
 import org.lkmd.modprobe.ResolveContext;
 import org.lkmd.modprobe.ConfigEntry;
-import org.lkmd.index.ModuleNames;
 import org.lkmd.rules.KmodBuiltin;
 import org.lkmd.rules.RuleOutcome;
 import org.lkmd.rules.RulesEngine;
 import org.lkmd.rules.SysfsDevice;
+import org.lkmd.uevent.DeviceUevent;
 import org.lkmd.uevent.Uevent;
 
 import java.io.BufferedReader;

@@ -1,4 +1,4 @@
-package org.lkmd.control;
+package org.lkmd.uevent;
 
 import org.lkmd.config.Root;
 import org.lkmd.uevent.Uevent;

@@ -1,4 +1,4 @@
-package org.lkmd.daemon;
+package org.lkmd.eventlog;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -1,11 +1,11 @@
-package org.lkmd.control;
+package org.lkmd.daemon;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import org.lkmd.config.Diagnostic;
-import org.lkmd.daemon.Daemon;
-import org.lkmd.daemon.EventRecord;
-import org.lkmd.daemon.Snapshot;
+import org.lkmd.control.ControlCodec;
+import org.lkmd.control.ControlService;
+import org.lkmd.eventlog.EventRecord;
 import org.lkmd.rules.ProcessProgramRunner;
 import org.lkmd.rules.RulesEngine;
 import org.lkmd.uevent.EventQueue;

@@ -1,8 +1,7 @@
-package org.lkmd.control;
+package org.lkmd.daemon;
 
 import com.google.gson.JsonObject;
-import org.lkmd.daemon.Daemon;
-import org.lkmd.daemon.Snapshot;
+import org.lkmd.control.ControlCodec;
 import org.lkmd.loader.ModuleLoader;
 import org.lkmd.modprobe.ModuleRef;
 import org.lkmd.loader.Prober;
