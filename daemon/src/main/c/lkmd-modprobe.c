@@ -7,7 +7,9 @@
  * other command line, or no daemon answering, runs the full Java tool ("lkmd modprobe ARGS"),
  * which resolves and loads in-process: the helper never decides anything itself.
  *
- * Protocol: one request line {"v":1,"cmd":"load","name":NAME,"quiet":BOOL} and one response line
+ * Protocol: one request line {"v":1,"cmd":"load","name":NAME,"quiet":BOOL,"origin":"kernel"|"cli"}
+ * ("kernel" for exactly the kernel's "-q -- NAME", "cli" for a person's shorter form, so the
+ * daemon's event log tells them apart) and one response line
  * {"v":1,"ok":true,"rc":N,"messages":[...]} on /run/lkmd/control ($LKMD_CONTROL_SOCKET overrides).
  */
 #define _GNU_SOURCE
@@ -155,7 +157,10 @@ int main(int argc, char **argv)
 		close(fd);
 		return fallback(argc, argv);
 	}
-	len += (size_t)snprintf(req + len, sizeof(req) - len, "\",\"quiet\":%s}\n", quiet ? "true" : "false");
+	/* the kernel runs exactly "PROG -q -- NAME"; any other form of this shape is a person's */
+	int from_kernel = argc == 4 && strcmp(argv[1], "-q") == 0 && strcmp(argv[2], "--") == 0;
+	len += (size_t)snprintf(req + len, sizeof(req) - len, "\",\"quiet\":%s,\"origin\":\"%s\"}\n",
+				quiet ? "true" : "false", from_kernel ? "kernel" : "cli");
 	for (size_t off = 0; off < len;) {
 		ssize_t w = write(fd, req + off, len - off);
 		if (w < 0 && errno == EINTR)

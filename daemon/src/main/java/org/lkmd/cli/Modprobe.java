@@ -6,16 +6,15 @@ import org.lkmd.index.ModuleIndex;
 import org.lkmd.index.ModuleIndexLoader;
 import org.lkmd.kernel.Errno;
 import org.lkmd.kernel.Kernel;
-import org.lkmd.kernel.ModuleState;
-import org.lkmd.modprobe.LoadPlan;
 import org.lkmd.modprobe.LoadStep;
 import org.lkmd.modprobe.ModuleRef;
 import org.lkmd.modprobe.ResolveContext;
 import org.lkmd.loader.HookIo;
-import org.lkmd.loader.LoadOutcome;
 import org.lkmd.loader.ModuleLoader;
 import org.lkmd.loader.ModuleRemover;
+import org.lkmd.loader.ProbeOutcome;
 import org.lkmd.loader.Prober;
+import org.lkmd.modprobe.ProbeRequest;
 import org.lkmd.modprobe.ModprobeConfig;
 import org.lkmd.modprobe.ModprobeConfigLoader;
 import picocli.CommandLine.Command;
@@ -188,16 +187,16 @@ public final class Modprobe extends Verb {
             }
             return rc;
         }
-        ModuleLoader loader = new ModuleLoader(kernel, hookLimit, "/bin/sh", io);
+        Prober prober = new Prober(kernel, new ModuleLoader(kernel, hookLimit, "/bin/sh", io));
         if (all) {
             for (String a : args) {
-                if (insmod(ctx, loader, kernel, a, null) < 0) {
+                if (insmod(ctx, prober, a, null) < 0) {
                     rc = 1;
                 }
             }
         } else {
             String extra = String.join(" ", args.subList(1, args.size()));
-            rc = insmod(ctx, loader, kernel, args.get(0), extra) < 0 ? 1 : 0;
+            rc = insmod(ctx, prober, args.get(0), extra) < 0 ? 1 : 0;
         }
         ctx.warnings().forEach(log::error);
         return rc;
@@ -226,54 +225,65 @@ public final class Modprobe extends Verb {
     }
 
     /** tools/modprobe.c insmod(): look the name up, then probe every module it stands for. Returns -errno or 0. */
-    private int insmod(ResolveContext ctx, ModuleLoader loader, Kernel kernel, String alias, String extra) {
-        List<ModuleRef> list = lookup(ctx, alias);
-        if (list.isEmpty()) {
-            log.log(notFoundPriority(), "Module " + alias + " not found in directory " + ctx.modulesDir());
-            return -Errno.ENOENT.code();
-        }
-        int err = 0;
-        for (ModuleRef mod : list) {
-            if (resolveAlias) {
-                out().println(mod.name());
-                out().flush();
-                err = 0;
-                continue;
+    private int insmod(ResolveContext ctx, Prober prober, String alias, String extra) {
+        if (resolveAlias) {
+            List<ModuleRef> list = ctx.find(alias);
+            if (list.isEmpty()) {
+                log.log(notFoundPriority(), "Module " + alias + " not found in directory " + ctx.modulesDir());
+                return -Errno.ENOENT.code();
             }
-            err = probeInsert(ctx, loader, kernel, mod, alias, extra);
-        }
-        return err;
-    }
-
-    private static List<ModuleRef> lookup(ResolveContext ctx, String alias) {
-        try {
-            return ctx.lookup(alias);
-        } catch (ResolveContext.InvalidNameException e) {
-            return List.of();
-        }
-    }
-
-    /** Probes one looked-up module with modprobe's flags and reports a failure as kmod does. Returns -errno or 0. */
-    private int probeInsert(ResolveContext ctx, ModuleLoader loader, Kernel kernel, ModuleRef mod, String query,
-                            String extra) {
-        int flags = (force || forceModversion ? Kernel.MODULE_INIT_IGNORE_MODVERSIONS : 0)
-                | (force || forceVermagic ? Kernel.MODULE_INIT_IGNORE_VERMAGIC : 0);
-        Prober.Result r = new Prober(kernel, loader).probe(ctx, mod, query, extra, new Prober.Flags(showDepends,
-                dryRun || showDepends, firstTime, useBlacklist, ignoreCommands, flags, show ? this::print : s -> { }));
-        if (!r.failed()) {
+            list.forEach(m -> out().println(m.name()));
+            out().flush();
             return 0;
         }
-        if (Prober.failedInCommand(r)) {
-            // libkmod names the command first, then modprobe reports the insert as failed
-            log.error(r.message());
+        int[] err = {0};
+        ProbeOutcome o = prober.probe(ctx, request(alias, extra), new Prober.Listener() {
+            @Override
+            public void beforeStep(LoadStep step) {
+                if (show) {
+                    print(step);
+                }
+            }
+
+            @Override
+            public void moduleDone(Prober.Result r) {
+                // reported as each module ends, between the output of its install commands and the next's
+                r.errors().forEach(log::error);
+                err[0] = r.failed() ? -r.errno().code() : 0;
+            }
+        });
+        if (o.notFound()) {
+            log.log(notFoundPriority(), o.notFoundMessage());
+            return -Errno.ENOENT.code();
         }
-        log.error(ModuleLoader.insertMessage(mod.name(), r.errno()));
-        return -r.errno().code();
+        return err[0];
+    }
+
+    /** modprobe's flags as one probe request. */
+    private ProbeRequest request(String alias, String extra) {
+        ProbeRequest r = ProbeRequest.fromCli(alias, extra).insertFlags(
+                (force || forceModversion ? Kernel.MODULE_INIT_IGNORE_MODVERSIONS : 0)
+                        | (force || forceVermagic ? Kernel.MODULE_INIT_IGNORE_VERMAGIC : 0));
+        if (showDepends) {
+            r = r.showDepends();
+        } else if (dryRun) {
+            r = r.dryRun();
+        }
+        if (firstTime) {
+            r = r.firstTime();
+        }
+        if (useBlacklist) {
+            r = r.useBlacklist();
+        }
+        if (ignoreCommands) {
+            r = r.ignoreCommands();
+        }
+        return r;
     }
 
     /** tools/modprobe.c rmmod(): every module the name stands for, until one fails. Returns -errno or 0. */
     private int rmmod(ResolveContext ctx, ModuleRemover remover, String alias) {
-        List<ModuleRef> list = lookup(ctx, alias);
+        List<ModuleRef> list = ctx.find(alias);
         if (list.isEmpty()) {
             log.log(notFoundPriority(), "Module " + alias + " not found.");
             return -Errno.ENOENT.code();
@@ -335,13 +345,5 @@ public final class Modprobe extends Verb {
             out().println(line);
             out().flush();
         }
-    }
-
-    private static boolean inKernel(Kernel kernel, String name, boolean builtin) {
-        if (builtin) {
-            return true;
-        }
-        ModuleState s = kernel.state(name);
-        return s == ModuleState.LIVE || s == ModuleState.BUILTIN;
     }
 }

@@ -76,12 +76,22 @@ public final class Monitor extends Verb {
         out().flush();
     }
 
-    /** {@code LKMD[RECEIVED] ACTION DEVPATH (SUBSYSTEM) seq N, LATENCY ms: MODULE RESULT ...}. */
+    /**
+     * {@code LKMD[RECEIVED] ACTION DEVPATH (SUBSYSTEM) seq N, LATENCY ms: MODULE RESULT ...} for a
+     * uevent; {@code LKMD[RECEIVED] kernel request NAME, LATENCY ms: ...} (or {@code command line
+     * NAME}) for a load request that came another way.
+     */
     static String format(JsonObject ev) {
-        StringBuilder sb = new StringBuilder("LKMD[").append(ev.get("received").getAsString()).append("] ")
-                .append(ev.get("action").getAsString()).append(' ').append(ev.get("devpath").getAsString())
-                .append(" (").append(str(ev.get("subsystem"))).append(") seq ").append(ev.get("seq").getAsLong())
-                .append(", ").append(String.format("%.3f", ev.get("latency_us").getAsLong() / 1000.0)).append(" ms");
+        StringBuilder sb = new StringBuilder("LKMD[").append(ev.get("received").getAsString()).append("] ");
+        String source = ControlCodec.string(ev, "source");
+        if (source == null || source.equals("UEVENT")) {
+            sb.append(ev.get("action").getAsString()).append(' ').append(ev.get("devpath").getAsString())
+                    .append(" (").append(str(ev.get("subsystem"))).append(") seq ").append(ev.get("seq").getAsLong());
+        } else {
+            sb.append(source.equals("KERNEL_REQUEST") ? "kernel request " : "command line ")
+                    .append(str(ev.get("request")));
+        }
+        sb.append(", ").append(String.format("%.3f", ev.get("latency_us").getAsLong() / 1000.0)).append(" ms");
         var outs = ev.getAsJsonArray("outcomes");
         if (outs.size() == 0) {
             sb.append(": nothing to load");
@@ -97,6 +107,10 @@ public final class Monitor extends Verb {
             }
             if (detail != null && !detail.isEmpty()) {
                 sb.append(" (").append(detail).append(')');
+            }
+            String origin = ControlCodec.string(o, "origin");
+            if (origin != null && (source == null || source.equals("UEVENT"))) {
+                sb.append(" [").append(origin).append(']');
             }
         }
         return sb.toString();

@@ -5,7 +5,6 @@ import org.lkmd.daemon.Snapshot;
 import org.lkmd.daemon.SnapshotLoader;
 import org.lkmd.modprobe.ModuleRef;
 import org.lkmd.modprobe.ResolveContext;
-import org.lkmd.rules.KmodBuiltin;
 import org.lkmd.rules.ProcessProgramRunner;
 import org.lkmd.rules.RuleOutcome;
 import org.lkmd.rules.RulesEngine;
@@ -71,7 +70,7 @@ public final class Test extends Verb {
         for (RunEntry r : ro.runs()) {
             out().println("run: " + r);
             if (r.kmod().isPresent()) {
-                for (String q : queries(r.kmod().get(), ro)) {
+                for (String q : r.kmod().get().queries(ro.env())) {
                     out().println("  kmod load " + q + " -> " + resolve(ctx, q));
                 }
             }
@@ -80,19 +79,6 @@ public final class Test extends Verb {
             out().println("run: nothing");
         }
         return 0;
-    }
-
-    private static List<String> queries(KmodBuiltin k, RuleOutcome ro) {
-        List<String> out = new ArrayList<>();
-        if (k.loadsModalias()) {
-            String m = ro.env().get("MODALIAS");
-            if (m != null && !m.isBlank()) {
-                out.add(m.strip());
-            }
-        } else {
-            out.addAll(k.args());
-        }
-        return out;
     }
 
     private static String resolve(ResolveContext ctx, String q) {

@@ -149,9 +149,14 @@ final class ControlHandler extends SimpleChannelInboundHandler<String> {
                     refuse(ctx, "load: \"name\" missing");
                     return;
                 }
+                String origin = ControlCodec.string(req, "origin");
+                if (origin != null && !origin.equals("kernel") && !origin.equals("cli")) {
+                    refuse(ctx, "load: \"origin\" must be \"kernel\" or \"cli\"");
+                    return;
+                }
                 busy = true;
                 try {
-                    service.load(name).whenComplete((answer, failure) -> ctx.channel().eventLoop().execute(() -> {
+                    service.load(name, "cli".equals(origin)).whenComplete((answer, failure) -> ctx.channel().eventLoop().execute(() -> {
                         busy = false;
                         ctx.writeAndFlush(ControlCodec.line(failure == null ? answer
                                 : ControlCodec.error("load failed: " + failure.getMessage())));

@@ -32,8 +32,10 @@ public interface ControlService {
      * {@code rc} (modprobe's exit code) and {@code messages} (what modprobe would print). Runs on
      * its own threads, so many helpers may wait at once and a load that makes the kernel ask for
      * another module cannot starve it.
+     *
+     * @param commandLine a person ran the helper (the event log's origin then says so), not the kernel
      */
-    java.util.concurrent.CompletableFuture<JsonObject> load(String name);
+    java.util.concurrent.CompletableFuture<JsonObject> load(String name, boolean commandLine);
 
     /** Live event records; the handle ends the subscription. */
     AutoCloseable subscribe(Consumer<EventRecord> listener);

@@ -11,6 +11,8 @@ final class EventJson {
 
     static JsonObject of(EventRecord r) {
         JsonObject o = new JsonObject();
+        o.addProperty("source", r.source().name());
+        o.addProperty("request", r.request());
         o.addProperty("seq", r.seqnum());
         o.addProperty("action", r.action());
         o.addProperty("devpath", r.devpath());
@@ -27,6 +29,7 @@ final class EventJson {
             j.addProperty("result", x.result().name());
             j.addProperty("errno", x.errno() == null ? null : x.errno().name());
             j.addProperty("detail", x.detail());
+            j.addProperty("origin", x.origin());
             outs.add(j);
         }
         o.add("outcomes", outs);

@@ -98,7 +98,7 @@ public final class DaemonControl implements ControlService {
             EventRecord r = records.get(i);
             for (EventRecord.Outcome x : r.outcomes()) {
                 if (x.result() == EventRecord.Result.FAILED || x.result() == EventRecord.Result.PROGRAM_FAILED) {
-                    out.add("seq " + r.seqnum() + " " + r.devpath() + ": " + x.what() + " "
+                    out.add(r.subject() + ": " + x.what() + " "
                             + x.result().name().toLowerCase() + (x.errno() != null ? " " + x.errno().name() : "")
                             + (x.detail() != null && !x.detail().isEmpty() ? " (" + x.detail() + ")" : ""));
                 }
@@ -142,7 +142,7 @@ public final class DaemonControl implements ControlService {
     }
 
     @Override
-    public java.util.concurrent.CompletableFuture<JsonObject> load(String name) {
-        return java.util.concurrent.CompletableFuture.supplyAsync(() -> new HelperLoad(daemon).run(name), loads);
+    public java.util.concurrent.CompletableFuture<JsonObject> load(String name, boolean commandLine) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> new HelperLoad(daemon).run(name, commandLine), loads);
     }
 }

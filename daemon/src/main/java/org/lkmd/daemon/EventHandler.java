@@ -3,12 +3,13 @@ package org.lkmd.daemon;
 import org.lkmd.config.Root;
 import org.lkmd.eventlog.EventLog;
 import org.lkmd.eventlog.EventRecord;
-import org.lkmd.loader.LoadOutcome;
-import org.lkmd.modprobe.ModuleRef;
+import org.lkmd.kernel.Errno;
+import org.lkmd.loader.ProbeOutcome;
+import org.lkmd.modprobe.ProbeOrigin;
+import org.lkmd.modprobe.ProbeRequest;
 import org.lkmd.loader.Prober;
 import org.lkmd.modprobe.ResolveContext;
 import org.lkmd.rules.CommandLine;
-import org.lkmd.rules.KmodBuiltin;
 import org.lkmd.rules.RuleOutcome;
 import org.lkmd.rules.RuleSource;
 import org.lkmd.rules.RulesEngine;
@@ -70,18 +71,10 @@ public final class EventHandler implements Consumer<Uevent> {
             ResolveContext ctx = s.newContext();
             for (RunEntry r : ro.runs()) {
                 if (r.kind() == RunEntry.Kind.BUILTIN && r.kmod().isPresent()) {
-                    KmodBuiltin k = r.kmod().get();
-                    List<String> names = new ArrayList<>();
-                    if (k.loadsModalias()) {
-                        String m = ro.env().get("MODALIAS");
-                        if (m != null && !m.strip().isEmpty()) {
-                            names.add(m.strip()); // taken whole from the event, never re-split
-                        }
-                    } else {
-                        names.addAll(k.args());
-                    }
-                    for (String n : names) {
-                        load(ctx, n, e, outcomes);
+                    ProbeOrigin.Uevent origin = new ProbeOrigin.Uevent(r.source().toString(), e.devpath(), e.seqnum());
+                    for (String q : r.kmod().get().queries(ro.env())) {
+                        ProbeRequest req = ProbeRequest.forUevent(q, origin);
+                        load(ctx, simulate ? req.dryRun() : req, e, outcomes);
                     }
                 } else if (r.kind() == RunEntry.Kind.PROGRAM) {
                     outcomes.add(runProgram(r, ro, s.config().hookTimeout()));
@@ -96,73 +89,39 @@ public final class EventHandler implements Consumer<Uevent> {
         }
     }
 
-    private void load(ResolveContext ctx, String query, Uevent e, List<EventRecord.Outcome> outcomes) {
-        List<ModuleRef> mods;
-        try {
-            mods = ctx.lookup(query);
-        } catch (ResolveContext.InvalidNameException ex) {
-            mods = List.of();
-        }
-        if (mods.isEmpty()) {
+    private void load(ResolveContext ctx, ProbeRequest req, Uevent e, List<EventRecord.Outcome> outcomes) {
+        ProbeOutcome probe = prober.probe(ctx, req, Prober.Listener.NONE);
+        if (probe.notFound()) {
             // most devices have no driver module: not worth more than a debug line
-            log.debug("No module for {} ({})", query, e.devpath());
-            outcomes.add(new EventRecord.Outcome(query, query, EventRecord.Result.NOT_FOUND, null, null));
-            return;
+            log.debug("No module for {} ({})", req.query(), e.devpath());
         }
-        for (ModuleRef m : mods) {
-            if (outcomes.stream().anyMatch(o -> o.what().equals(m.name()) && o.result() != EventRecord.Result.FAILED)) {
-                // several alias patterns name the same module: kmod would find it loaded the second time
+        for (EventRecord.Outcome o : ProbeRecords.outcomes(probe)) {
+            if (o.result() != EventRecord.Result.NOT_FOUND && outcomes.stream().anyMatch(
+                    x -> x.what().equals(o.what()) && x.result() != EventRecord.Result.FAILED)) {
+                // several alias patterns (or kmod loads) name the same module: kmod would find it
+                // loaded the second time; one outcome for it is enough
                 continue;
             }
-            Prober.Flags f = Prober.Flags.udev();
-            if (simulate) {
-                f = new Prober.Flags(false, true, false, true, false, 0, s -> { });
-            }
-            Prober.Result r = prober.probe(ctx, m, query, null, f);
-            EventRecord.Result result = switch (r.kind()) {
-                case LOADED -> EventRecord.Result.LOADED;
-                case ALREADY_LOADED -> EventRecord.Result.ALREADY_LOADED;
-                case BUILTIN -> EventRecord.Result.BUILTIN;
-                case BLACKLISTED -> EventRecord.Result.BLACKLISTED;
-                case DRY_RUN -> EventRecord.Result.DRY_RUN;
-                case FAILED -> EventRecord.Result.FAILED;
-            };
-            String detail = r.failed() ? r.message() : loadedWith(r);
-            outcomes.add(new EventRecord.Outcome(m.name(), query, result, r.errno(), detail));
-            switch (result) {
-                case LOADED -> log.info("Loaded module {} for {}{}", m.name(), e.devpath(),
-                        detail.isEmpty() ? "" : " (with " + detail + ")");
-                case DRY_RUN -> log.info("Would load module {} for {}{}", m.name(), e.devpath(),
-                        detail.isEmpty() ? "" : " (with " + detail + ")");
+            outcomes.add(o);
+            String m = o.what();
+            String with = o.detail() == null || o.detail().isEmpty() ? "" : " (with " + o.detail() + ")";
+            switch (o.result()) {
+                case NOT_FOUND -> { }
+                case LOADED -> log.info("Loaded module {} for {}{}", m, e.devpath(), with);
+                case DRY_RUN -> log.info("Would load module {} for {}{}", m, e.devpath(), with);
                 case FAILED -> {
-                    if (r.errno() == org.lkmd.kernel.Errno.ENODEV) {
+                    if (o.errno() == Errno.ENODEV) {
                         // The module's init found none of its hardware (e.g. a CPU-feature alias of a
                         // cpufreq or EDAC driver): expected, as udev treats it, not worth a warning.
-                        log.info("Module {} for {} declined: {}", m.name(), e.devpath(), r.message());
+                        log.info("Module {} for {} declined: {}", m, e.devpath(), o.detail());
                     } else {
-                        log.warn("Failed to load module {} for {}: {}", m.name(), e.devpath(), r.message());
+                        log.warn("Failed to load module {} for {}: {}", m, e.devpath(), o.detail());
                     }
                 }
-                case BLACKLISTED -> log.info("Not loading module {} for {}: blacklisted", m.name(), e.devpath());
-                default -> log.debug("Module {} for {}: {}", m.name(), e.devpath(), result);
+                case BLACKLISTED -> log.info("Not loading module {} for {}: blacklisted", m, e.devpath());
+                default -> log.debug("Module {} for {}: {}", m, e.devpath(), o.result());
             }
         }
-    }
-
-    /** The other modules a load brought in (dependencies, softdeps), in load order. */
-    private static String loadedWith(Prober.Result r) {
-        if (r.outcome() == null) {
-            return "";
-        }
-        List<String> others = new ArrayList<>();
-        for (LoadOutcome.Step s : r.outcome().steps()) {
-            boolean took = s.status() == LoadOutcome.Status.LOADED || s.status() == LoadOutcome.Status.DRY_RUN
-                    || s.status() == LoadOutcome.Status.INSTALL_RAN;
-            if (took && !s.module().equals(r.module().name())) {
-                others.add(s.module());
-            }
-        }
-        return String.join(" ", others);
     }
 
     private EventRecord.Outcome runProgram(RunEntry r, RuleOutcome ro, Duration timeout) {

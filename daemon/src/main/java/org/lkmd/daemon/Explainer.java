@@ -76,14 +76,7 @@ public final class Explainer {
             }
             ro.trace().forEach(r -> out.add("rule matched: " + r));
             for (KmodBuiltin k : ro.kmodLoads()) {
-                if (k.loadsModalias()) {
-                    String m = ro.env().get("MODALIAS");
-                    if (m != null && !m.isBlank()) {
-                        queries.add(m.strip());
-                    }
-                } else {
-                    queries.addAll(k.args());
-                }
+                queries.addAll(k.queries(ro.env()));
             }
             if (queries.isEmpty()) {
                 out.add("why not: no rule asks for a module for this device (no kmod load ran)");
@@ -198,15 +191,18 @@ public final class Explainer {
             out.add("history: no daemon answered, no event history");
             return;
         }
+        // a modalias or name: the uevents that carried it, and the requests (kernel, command line) for it
         List<EventRecord> recs = devpath != null ? events.forDevpath(devpath)
-                : events.records().stream().filter(r -> modalias.equals(r.modalias())).toList();
+                : events.records().stream().filter(r -> modalias.equals(r.modalias()) || modalias.equals(r.request()))
+                .toList();
         if (recs.isEmpty()) {
             out.add("history: no event for it in the daemon's log");
             return;
         }
         out.add("history:");
         for (EventRecord r : recs) {
-            StringBuilder sb = new StringBuilder("  seq " + r.seqnum() + " " + r.action() + " at " + r.received()
+            StringBuilder sb = new StringBuilder("  " + (r.source() == EventRecord.Source.UEVENT
+                    ? "seq " + r.seqnum() + " " + r.action() : r.subject()) + " at " + r.received()
                     + " (" + r.latency().toMillis() + " ms)");
             if (r.outcomes().isEmpty()) {
                 sb.append(": no module asked for");
@@ -218,6 +214,9 @@ public final class Explainer {
                 }
                 if (o.detail() != null && !o.detail().isEmpty()) {
                     sb.append(" (").append(o.detail()).append(')');
+                }
+                if (o.origin() != null && r.source() == EventRecord.Source.UEVENT) {
+                    sb.append(" [").append(o.origin()).append(']');
                 }
             }
             out.add(sb.toString());

@@ -2,20 +2,24 @@ package org.lkmd.daemon;
 
 import com.google.gson.JsonObject;
 import org.lkmd.control.ControlCodec;
-import org.lkmd.loader.ModuleLoader;
-import org.lkmd.modprobe.ModuleRef;
+import org.lkmd.eventlog.EventRecord;
+import org.lkmd.loader.ProbeOutcome;
 import org.lkmd.loader.Prober;
-import org.lkmd.modprobe.ResolveContext;
+import org.lkmd.modprobe.ProbeRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One {@code modprobe -q -- NAME} from the kernel's module helper, done by the daemon: kmod's
- * lookup, modprobe's blacklist rule (aliases only), the daemon's shared loader. The answer holds
- * modprobe's exit code and the lines modprobe would have printed.
+ * One {@code modprobe -q -- NAME} from the kernel's module helper (or, from a person, a plain
+ * {@code modprobe NAME} the helper forwarded), done by the daemon through the one probe path:
+ * kmod's lookup, modprobe's blacklist rule (aliases only), the daemon's shared loader. The answer
+ * holds modprobe's exit code and the lines modprobe would have printed; the request, its modules,
+ * their outcomes and the time taken go to the event log with the request as origin.
  */
 final class HelperLoad {
     private static final Logger log = LoggerFactory.getLogger(HelperLoad.class);
@@ -25,40 +29,36 @@ final class HelperLoad {
         this.daemon = daemon;
     }
 
-    JsonObject run(String name) {
-        Snapshot s = daemon.snapshot();
-        ResolveContext ctx = s.newContext();
+    /** @param commandLine true when a person asked (the helper saw another form than the kernel's) */
+    JsonObject run(String name, boolean commandLine) {
+        Instant received = Instant.now();
+        long t0 = System.nanoTime();
+        ProbeRequest req = commandLine ? ProbeRequest.fromCli(name, null) : ProbeRequest.forKernelRequest(name);
+        if (daemon.simulating()) {
+            req = req.dryRun();
+        }
+        ProbeOutcome o = daemon.prober().probe(daemon.snapshot().newContext(), req, Prober.Listener.NONE);
+        String origin = req.origin().describe();
         List<String> messages = new ArrayList<>();
-        List<ModuleRef> mods;
-        try {
-            mods = ctx.lookup(name);
-        } catch (ResolveContext.InvalidNameException e) {
-            mods = List.of();
+        if (o.notFound()) {
+            messages.add("modprobe: FATAL: " + o.notFoundMessage());
+            log.debug("No module for {}", origin);
         }
-        int rc = 0;
-        if (mods.isEmpty()) {
-            messages.add("modprobe: FATAL: Module " + name + " not found in directory " + ctx.modulesDir());
-            rc = 1;
-        }
-        Prober.Flags flags = new Prober.Flags(false, daemon.simulating(), false, false, false, 0, step -> { });
-        for (ModuleRef m : mods) {
-            Prober.Result r = daemon.prober().probe(ctx, m, name, null, flags);
-            // modprobe goes on through the list and exits with the last module's result
-            rc = r.failed() ? 1 : 0;
+        for (Prober.Result r : o.modules()) {
+            r.errors().forEach(e -> messages.add("modprobe: ERROR: " + e));
             if (r.failed()) {
-                if (Prober.failedInCommand(r)) {
-                    messages.add("modprobe: ERROR: " + r.message());
-                }
-                messages.add("modprobe: ERROR: " + ModuleLoader.insertMessage(m.name(), r.errno()));
-                log.warn("Failed to load module {} for the kernel's request '{}': {}", m.name(), name, r.message());
+                log.warn("Failed to load module {} for the {}: {}", r.module().name(), origin, r.message());
             } else if (r.kind() == Prober.Kind.LOADED || r.kind() == Prober.Kind.DRY_RUN) {
-                log.info("{} module {} for the kernel's request '{}'",
-                        r.kind() == Prober.Kind.LOADED ? "Loaded" : "Would load", m.name(), name);
+                log.info("{} module {} for the {}", r.kind() == Prober.Kind.LOADED ? "Loaded" : "Would load",
+                        r.module().name(), origin);
             }
         }
-        JsonObject o = ControlCodec.ok();
-        o.addProperty("rc", rc);
-        o.add("messages", ControlCodec.strings(messages));
-        return o;
+        daemon.events().add(EventRecord.ofRequest(commandLine ? EventRecord.Source.COMMAND_LINE
+                : EventRecord.Source.KERNEL_REQUEST, name, received, Duration.ofNanos(System.nanoTime() - t0),
+                ProbeRecords.outcomes(o)));
+        JsonObject answer = ControlCodec.ok();
+        answer.addProperty("rc", o.exitCode());
+        answer.add("messages", ControlCodec.strings(messages));
+        return answer;
     }
 }

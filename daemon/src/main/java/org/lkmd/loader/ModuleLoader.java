@@ -2,8 +2,7 @@ package org.lkmd.loader;
 
 import org.lkmd.modprobe.LoadPlan;
 import org.lkmd.modprobe.LoadStep;
-import org.lkmd.modprobe.ModuleRef;
-import org.lkmd.modprobe.ResolveContext;
+import org.lkmd.modprobe.ProbeRequest;
 import org.lkmd.kernel.Errno;
 import org.lkmd.kernel.Kernel;
 import org.lkmd.kernel.KernelException;
@@ -46,25 +45,6 @@ public final class ModuleLoader {
     private final HookRunner hooks;
     private final Map<String, CompletableFuture<LoadOutcome.Step>> inFlight = new ConcurrentHashMap<>();
 
-    /**
-     * Per-call choices.
-     *
-     * @param firstTime   EEXIST on the target is an error ({@code --first-time})
-     * @param insertFlags extra {@code MODULE_INIT_IGNORE_*} flags ({@code --force-*})
-     * @param beforeStep  called before each step is taken (modprobe {@code -v} prints it); not for
-     *                    steps skipped because their module is already in the kernel
-     * @param ignoreLoaded take every step even if its module is live or builtin ({@code --show-depends})
-     * @param dryRun       tell {@code beforeStep}, but neither insert nor run commands
-     */
-    public record Options(boolean firstTime, int insertFlags, Consumer<LoadStep> beforeStep,
-                          boolean ignoreLoaded, boolean dryRun) {
-        public static final Options DEFAULT = new Options(false, 0, s -> { }, false, false);
-
-        public Options(boolean firstTime, int insertFlags, Consumer<LoadStep> beforeStep) {
-            this(firstTime, insertFlags, beforeStep, false, false);
-        }
-    }
-
     public ModuleLoader(Kernel kernel) {
         this(kernel, DEFAULT_HOOK_TIMEOUT, "/bin/sh");
     }
@@ -81,32 +61,48 @@ public final class ModuleLoader {
         this.hooks = new HookRunner(hookTimeout, shell, io);
     }
 
+    /** Runs the plan as a plain {@code modprobe} would, reading module states afresh. */
     public LoadOutcome load(LoadPlan plan) {
-        return load(plan, Options.DEFAULT);
+        return load(plan, ProbeRequest.fromCli(plan.query() != null ? plan.query() : plan.module(), null),
+                new ModuleStates(kernel), s -> { });
     }
 
-    public LoadOutcome load(LoadPlan plan, Options options) {
+    /**
+     * Runs the plan with the request's choices: {@code --first-time} (EEXIST on the target is an
+     * error), {@code --force-*} insert flags, {@code --show-depends} (every step, even of modules in
+     * the kernel) and dry run (steps told, none taken).
+     *
+     * @param states     the probe's module states: each read once, updated as modules go in
+     * @param beforeStep called before each step is taken (modprobe {@code -v} prints it); not for
+     *                   steps skipped because their module is already in the kernel
+     */
+    public LoadOutcome load(LoadPlan plan, ProbeRequest request, ModuleStates states, Consumer<LoadStep> beforeStep) {
         List<LoadOutcome.Step> done = new ArrayList<>();
         LoadOutcome.Status targetStatus = null;
         for (int i = 0; i < plan.steps().size(); i++) {
             LoadStep step = plan.steps().get(i);
             boolean target = plan.isTarget(i);
             LoadOutcome.Step r;
-            ModuleState st = options.ignoreLoaded() ? ModuleState.ABSENT
-                    : step instanceof LoadStep.Builtin ? ModuleState.BUILTIN : kernel.state(step.module());
+            ModuleState st = request.ignoreLoaded() ? ModuleState.ABSENT
+                    : step instanceof LoadStep.Builtin ? ModuleState.BUILTIN : states.of(step.module());
             if (st == ModuleState.LIVE || st == ModuleState.BUILTIN) {
                 // kmod skips a module already in the kernel without a word; EEXIST for the target
                 // is an error only with --first-time
-                if (target && options.firstTime()) {
+                if (target && request.isFirstTime()) {
                     r = failure(step, Errno.EEXIST, -1, insertMessage(step.module(), Errno.EEXIST));
                 } else {
                     r = ok(step, st == ModuleState.LIVE ? LoadOutcome.Status.ALREADY_LOADED : LoadOutcome.Status.BUILTIN);
                 }
-            } else if (options.dryRun()) {
-                options.beforeStep().accept(step);
+            } else if (request.isDryRun()) {
+                beforeStep.accept(step);
                 r = ok(step, LoadOutcome.Status.DRY_RUN);
             } else {
-                r = singleFlight(step, options, target && options.firstTime());
+                r = singleFlight(step, request.insertFlags(), beforeStep, target && request.isFirstTime());
+                if (r.status() == LoadOutcome.Status.LOADED || r.status() == LoadOutcome.Status.ALREADY_LOADED) {
+                    states.live(step.module());
+                } else if (step instanceof LoadStep.Install) {
+                    states.forgetAll();
+                }
             }
             done.add(r);
             if (r.failed()) {
@@ -124,7 +120,8 @@ public final class ModuleLoader {
                 null, null, done);
     }
 
-    private LoadOutcome.Step singleFlight(LoadStep step, Options options, boolean firstTime) {
+    private LoadOutcome.Step singleFlight(LoadStep step, int insertFlags, Consumer<LoadStep> beforeStep,
+                                          boolean firstTime) {
         CompletableFuture<LoadOutcome.Step> mine = new CompletableFuture<>();
         CompletableFuture<LoadOutcome.Step> running = inFlight.putIfAbsent(step.module(), mine);
         if (running != null) {
@@ -138,8 +135,8 @@ public final class ModuleLoader {
         }
         LoadOutcome.Step r;
         try {
-            options.beforeStep().accept(step);
-            r = run(step, options, firstTime);
+            beforeStep.accept(step);
+            r = run(step, insertFlags, firstTime);
         } catch (RuntimeException e) {
             r = failure(step, Errno.EIO, -1, "could not insert '" + step.module() + "': " + e.getMessage());
             mine.complete(r);
@@ -170,9 +167,9 @@ public final class ModuleLoader {
         }
     }
 
-    private LoadOutcome.Step run(LoadStep step, Options options, boolean firstTime) {
+    private LoadOutcome.Step run(LoadStep step, int insertFlags, boolean firstTime) {
         if (step instanceof LoadStep.Insert i) {
-            return insert(i, options, firstTime);
+            return insert(i, insertFlags, firstTime);
         }
         if (step instanceof LoadStep.Install i) {
             return install(i);
@@ -184,14 +181,10 @@ public final class ModuleLoader {
         return ok(step, LoadOutcome.Status.BUILTIN);
     }
 
-    private LoadOutcome.Step insert(LoadStep.Insert step, Options options, boolean firstTime) {
-        // a concurrent load in another process may have finished since the plan was made
-        ModuleState st = kernel.state(step.module());
-        if (!firstTime && (st == ModuleState.LIVE || st == ModuleState.BUILTIN)) {
-            return ok(step, st == ModuleState.LIVE ? LoadOutcome.Status.ALREADY_LOADED : LoadOutcome.Status.BUILTIN);
-        }
+    private LoadOutcome.Step insert(LoadStep.Insert step, int insertFlags, boolean firstTime) {
         try {
-            inserter.insert(step.path(), step.options(), options.insertFlags());
+            // a concurrent load in another process since the state was read ends in EEXIST: success
+            inserter.insert(step.path(), step.options(), insertFlags);
             return ok(step, LoadOutcome.Status.LOADED);
         } catch (KernelException e) {
             if (e.errno() == Errno.EEXIST && !firstTime) {

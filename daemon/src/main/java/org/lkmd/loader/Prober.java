@@ -1,21 +1,25 @@
 package org.lkmd.loader;
 
-import org.lkmd.modprobe.LoadPlan;
-import org.lkmd.modprobe.LoadStep;
-import org.lkmd.modprobe.ModuleRef;
-import org.lkmd.modprobe.ResolveContext;
 import org.lkmd.kernel.Errno;
 import org.lkmd.kernel.Kernel;
 import org.lkmd.kernel.ModuleState;
+import org.lkmd.modprobe.LoadPlan;
+import org.lkmd.modprobe.LoadStep;
+import org.lkmd.modprobe.ModuleRef;
+import org.lkmd.modprobe.ProbeRequest;
+import org.lkmd.modprobe.ResolveContext;
 
-import java.util.function.Consumer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * libkmod's {@code kmod_module_probe_insert_module} for one looked-up module, shared by
- * {@code modprobe} and the daemon's {@code kmod load}: a module already in the kernel is done (an
- * error with {@code firstTime}); a blacklisted one is skipped (reached through an alias, or by any
- * route with {@code useBlacklist}, as udev asks); otherwise its plan is made and run by the
- * {@link ModuleLoader}.
+ * The one path every probe takes, whoever asked ({@link ProbeRequest}: a uevent's
+ * {@code kmod load}, the kernel's module helper, {@code modprobe}): look the name or alias up
+ * (libkmod's chain), then for each module it stands for libkmod's
+ * {@code kmod_module_probe_insert_module}: a module already in the kernel is done (an error with
+ * {@code --first-time}); a blacklisted one is skipped; otherwise its plan is made and run by the
+ * {@link ModuleLoader}. Each module's kernel state is read once per probe ({@link ModuleStates}).
+ * Thread-safe: any number of probes may run at once over one loader.
  */
 public final class Prober {
     private final Kernel kernel;
@@ -26,31 +30,25 @@ public final class Prober {
         this.loader = loader;
     }
 
-    /**
-     * modprobe's and udev's choices.
-     *
-     * @param ignoreLoaded   take every step even if live ({@code --show-depends})
-     * @param dryRun         plan and tell, load nothing
-     * @param firstTime      already loaded is an error
-     * @param useBlacklist   the blacklist applies to names too (udev always, modprobe with -b)
-     * @param ignoreCommands the target's install command and softdeps are ignored (-i)
-     * @param insertFlags    {@code MODULE_INIT_IGNORE_*}
-     * @param show           told each step about to be taken
-     */
-    public record Flags(boolean ignoreLoaded, boolean dryRun, boolean firstTime, boolean useBlacklist,
-                        boolean ignoreCommands, int insertFlags, Consumer<LoadStep> show) {
-        /** What udev's kmod builtin asks for: apply the blacklist, load for real. */
-        public static Flags udev() {
-            return new Flags(false, false, false, true, false, 0, s -> { });
+    /** Told as a probe goes: each step before it is taken (modprobe {@code -v}), each module when done. */
+    public interface Listener {
+        Listener NONE = new Listener() { };
+
+        default void beforeStep(LoadStep step) {
+        }
+
+        default void moduleDone(Result result) {
         }
     }
 
-    /** Why a probe ended as it did. */
+    /** Why a probe of one module ended as it did. */
     public enum Kind {
         LOADED, ALREADY_LOADED, BUILTIN, BLACKLISTED, DRY_RUN, FAILED
     }
 
     /**
+     * One module's part of a probe.
+     *
      * @param plan    the plan that ran; null when none was needed
      * @param outcome the loader's account; null when no plan ran
      * @param errno   the error; null unless FAILED
@@ -60,26 +58,69 @@ public final class Prober {
         public boolean failed() {
             return kind == Kind.FAILED;
         }
+
+        /** True when the plan's failing step was an install command (kmod then names it before the insert). */
+        public boolean failedInCommand() {
+            return failed() && plan != null && outcome != null
+                    && plan.steps().get(outcome.steps().size() - 1) instanceof LoadStep.Install;
+        }
+
+        /** modprobe's ERROR lines for a failure (without the {@code modprobe: ERROR: } prefix); empty otherwise. */
+        public List<String> errors() {
+            if (!failed()) {
+                return List.of();
+            }
+            String insert = ModuleLoader.insertMessage(module.name(), errno);
+            // libkmod names the command first, then modprobe reports the insert as failed
+            return failedInCommand() ? List.of(message, insert) : List.of(insert);
+        }
+
+        /** The other modules the load brought in (dependencies, softdeps), in load order. */
+        public List<String> loadedWith() {
+            if (outcome == null) {
+                return List.of();
+            }
+            List<String> others = new ArrayList<>();
+            for (LoadOutcome.Step s : outcome.steps()) {
+                boolean took = s.status() == LoadOutcome.Status.LOADED || s.status() == LoadOutcome.Status.DRY_RUN
+                        || s.status() == LoadOutcome.Status.INSTALL_RAN;
+                if (took && !s.module().equals(module.name())) {
+                    others.add(s.module());
+                }
+            }
+            return others;
+        }
     }
 
-    public Result probe(ResolveContext ctx, ModuleRef mod, String query, String extraOptions, Flags f) {
-        if (!f.ignoreLoaded()) {
-            ModuleState st = mod.builtin() ? ModuleState.BUILTIN : kernel.state(mod.name());
+    /** Looks the request up and probes every module it stands for, in lookup order. */
+    public ProbeOutcome probe(ResolveContext ctx, ProbeRequest request, Listener listener) {
+        ModuleStates states = new ModuleStates(kernel);
+        List<Result> results = new ArrayList<>();
+        for (ModuleRef m : ctx.find(request.query())) {
+            Result r = probe(ctx, m, request, states, listener);
+            results.add(r);
+            listener.moduleDone(r);
+        }
+        return new ProbeOutcome(request, ctx.modulesDir(), results);
+    }
+
+    private Result probe(ResolveContext ctx, ModuleRef mod, ProbeRequest req, ModuleStates states, Listener listener) {
+        if (!req.ignoreLoaded()) {
+            ModuleState st = mod.builtin() ? ModuleState.BUILTIN : states.of(mod.name());
             if (st == ModuleState.LIVE || st == ModuleState.BUILTIN) {
-                if (f.firstTime()) {
+                if (req.isFirstTime()) {
                     return new Result(mod, Kind.FAILED, null, null, Errno.EEXIST,
                             ModuleLoader.insertMessage(mod.name(), Errno.EEXIST));
                 }
                 return new Result(mod, st == ModuleState.LIVE ? Kind.ALREADY_LOADED : Kind.BUILTIN, null, null, null, null);
             }
         }
-        if (ctx.blacklisted(mod, f.useBlacklist())) {
+        if (ctx.blacklisted(mod, req.blacklistsNames())) {
             return new Result(mod, Kind.BLACKLISTED, null, null, null, null);
         }
-        LoadPlan plan = ctx.plan(mod, query, extraOptions, f.ignoreCommands(),
-                n -> kernel.state(n) == ModuleState.BUILTIN);
-        LoadOutcome o = loader.load(plan, new ModuleLoader.Options(f.firstTime(), f.insertFlags(), f.show(),
-                f.ignoreLoaded(), f.dryRun()));
+        LoadPlan plan = ctx.plan(mod, req.query(), req.extraOptions(), req.ignoresCommands(),
+                n -> states.of(n) == ModuleState.BUILTIN);
+        LoadOutcome o = loader.load(plan, req, states, listener::beforeStep);
         if (o.failed()) {
             return new Result(mod, Kind.FAILED, plan, o, o.errno(), o.message());
         }
@@ -90,11 +131,5 @@ public final class Prober {
             default -> Kind.LOADED;
         };
         return new Result(mod, k, plan, o, null, null);
-    }
-
-    /** True when the plan's failing step was an install command (kmod then names it before the insert). */
-    public static boolean failedInCommand(Result r) {
-        return r.failed() && r.plan() != null && r.outcome() != null
-                && r.plan().steps().get(r.outcome().steps().size() - 1) instanceof LoadStep.Install;
     }
 }

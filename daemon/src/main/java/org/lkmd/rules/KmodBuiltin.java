@@ -1,6 +1,7 @@
 package org.lkmd.rules;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -32,5 +33,19 @@ public record KmodBuiltin(List<String> args, boolean loadsModalias) {
             return Optional.of(new KmodBuiltin(List.of(), true));
         }
         return Optional.of(new KmodBuiltin(words.subList(2, words.size()), false));
+    }
+
+    /**
+     * The names or aliases this {@code kmod load} loads for an event whose properties (after the
+     * rules ran) are {@code env}: its {@code MODALIAS} whole (stripped, never re-split), none when
+     * the event has none; else the rule's arguments. The one expansion the daemon, {@code explain}
+     * and {@code test} use.
+     */
+    public List<String> queries(Map<String, String> env) {
+        if (!loadsModalias) {
+            return args;
+        }
+        String m = env.get("MODALIAS");
+        return m == null || m.isBlank() ? List.of() : List.of(m.strip());
     }
 }

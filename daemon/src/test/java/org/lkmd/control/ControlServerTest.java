@@ -66,7 +66,7 @@ class ControlServerTest {
         }
 
         @Override
-        public java.util.concurrent.CompletableFuture<com.google.gson.JsonObject> load(String name) {
+        public java.util.concurrent.CompletableFuture<com.google.gson.JsonObject> load(String name, boolean commandLine) {
             com.google.gson.JsonObject o = ControlCodec.ok();
             o.addProperty("rc", name.equals("missing") ? 1 : 0);
             o.add("messages", ControlCodec.strings(List.of("loaded " + name)));

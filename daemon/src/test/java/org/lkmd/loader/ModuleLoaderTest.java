@@ -2,6 +2,7 @@ package org.lkmd.loader;
 
 import org.lkmd.modprobe.LoadPlan;
 import org.lkmd.modprobe.LoadStep;
+import org.lkmd.modprobe.ProbeRequest;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,7 +78,7 @@ class ModuleLoaderTest {
         ModuleLoader loader = new ModuleLoader(k);
         LoadPlan plan = plan("mod_a", "mod_a", List.of(insert(a, "mod_a")));
         loader.load(plan);
-        LoadOutcome o = loader.load(plan, new ModuleLoader.Options(true, 0, s -> { }));
+        LoadOutcome o = loader.load(plan, ProbeRequest.fromCli("mod_a", null).firstTime(), new ModuleStates(k), s -> { });
         assertEquals(LoadOutcome.Status.FAILED, o.status());
         assertEquals(Errno.EEXIST, o.errno());
         assertEquals("could not insert 'mod_a': Module already in kernel", o.message());

@@ -117,26 +117,14 @@ public class EventPipelineBench {
         int plans = 0;
         ResolveContext ctx = null;
         for (KmodBuiltin k : ro.kmodLoads()) {
-            List<String> queries = new ArrayList<>();
-            if (k.loadsModalias()) {
-                String m = ro.env().get("MODALIAS");
-                if (m != null && !m.isBlank()) {
-                    queries.add(m.strip());
-                }
-            } else {
-                queries.addAll(k.args());
-            }
-            for (String q : queries) {
+            for (String q : k.queries(ro.env())) {
                 if (ctx == null) {
                     ctx = new ResolveContext(config, index, dir);
                 }
-                try {
-                    for (ModuleRef m : ctx.lookup(q)) {
-                        LoadPlan p = ctx.plan(m, q, null, false, n -> false);
-                        plans += p.steps().isEmpty() ? 0 : 1;
-                    }
-                } catch (ResolveContext.InvalidNameException ex) {
-                    // not a module name: nothing to load, as in EventHandler
+                // a name libkmod refuses stands for no module, as in EventHandler
+                for (ModuleRef m : ctx.find(q)) {
+                    LoadPlan p = ctx.plan(m, q, null, false, n -> false);
+                    plans += p.steps().isEmpty() ? 0 : 1;
                 }
             }
         }
