@@ -1,0 +1,132 @@
+package org.lkmd.it;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lkmd.config.DaemonConfig;
+import org.lkmd.config.Root;
+import org.lkmd.daemon.Daemon;
+import org.lkmd.daemon.SnapshotLoader;
+import org.lkmd.eventlog.EventRecord;
+import org.lkmd.kernel.SimulatedKernel;
+import org.lkmd.uevent.ScriptedUeventSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A kernel-helper load is history: {@code lkmd-modprobe -q -- fs-vfat} (the C client, as the kernel
+ * runs it) answered by a {@code --simulate} daemon over the real control socket, on a small fake
+ * root of its own (no host module tree), then seen in {@code lkmd monitor} and {@code lkmd explain
+ * fs-vfat} with its origin; the same call made by a person is recorded as from the command line.
+ */
+class KernelRequestHistoryTest {
+    static final String REL = "6.1.0-test";
+
+    @TempDir
+    static Path tmp;
+    static Path root;
+    static Path helper;
+    static Daemon daemon;
+    static Thread thread;
+
+    @BeforeAll
+    static void start() throws Exception {
+        helper = Path.of(System.getProperty("lkmd.repo", ".."), "daemon/target/bin/lkmd-modprobe").toAbsolutePath();
+        assumeTrue(Files.isExecutable(helper), "lkmd-modprobe was not built (no C compiler)");
+        root = tmp.resolve("root");
+        Path mods = root.resolve("lib/modules/" + REL);
+        Files.createDirectories(mods.resolve("kernel/fs"));
+        Files.writeString(mods.resolve("modules.dep"), "kernel/fs/fat.ko:\nkernel/fs/vfat.ko: kernel/fs/fat.ko\n");
+        Files.writeString(mods.resolve("modules.alias"), "alias fs-vfat vfat\n");
+        Files.writeString(mods.resolve("kernel/fs/fat.ko"), "\0name=fat\0");
+        Files.writeString(mods.resolve("kernel/fs/vfat.ko"), "\0name=vfat\0depends=fat\0");
+        Files.createDirectories(root.resolve("etc/lkmd"));
+        Files.writeString(root.resolve("etc/lkmd/lkmd.toml"), "[reload]\nwatch = false\n");
+        Files.createDirectories(root.resolve("proc"));
+        Files.writeString(root.resolve("proc/cmdline"), "quiet\n");
+        Path state = root.resolve("run/lkmd/simulate");
+        Files.createDirectories(state);
+        Root r = Root.of(root);
+        daemon = new Daemon(r, SimulatedKernel.on(r).release(REL).stateDir(state).build(),
+                new SnapshotLoader(r, REL, Clock.systemUTC()), Clock.systemUTC(), Map.of(), true,
+                Optional.of(DaemonConfig.ColdplugMode.OFF), ScriptedUeventSource.of(List.of()));
+        thread = new Thread(daemon::run, "daemon-under-test");
+        thread.start();
+        assertTrue(daemon.awaitReady(Duration.ofSeconds(60)), "daemon did not become ready");
+        Path socket = root.resolve("run/lkmd/control");
+        for (int i = 0; i < 200 && !Files.exists(socket); i++) {
+            Thread.sleep(50);
+        }
+        assertTrue(Files.exists(socket), "no control socket at " + socket);
+    }
+
+    @AfterAll
+    static void stop() throws InterruptedException {
+        if (daemon != null) {
+            daemon.stop();
+            thread.join(30_000);
+        }
+    }
+
+    private static Tool helper(String... args) {
+        List<String> cmd = Tool.list("env", "LKMD_CONTROL_SOCKET=" + root.resolve("run/lkmd/control"), helper.toString());
+        cmd.addAll(List.of(args));
+        return Tool.exec(cmd);
+    }
+
+    @Test
+    void aKernelHelperLoadIsInMonitorAndExplainWithItsOrigin() throws Exception {
+        CompletableFuture<Tool> mon = CompletableFuture.supplyAsync(() ->
+                Tool.lkmd("monitor", "--root", root.toString(), "--count", "1"));
+        // the monitor subscribes asynchronously: keep asking as the kernel would until it has printed one
+        for (int i = 0; i < 60 && !mon.isDone(); i++) {
+            Tool t = helper("-q", "--", "fs-vfat");
+            assertEquals(0, t.rc(), t.err());
+            Thread.sleep(300);
+        }
+        Tool m = mon.get(10, TimeUnit.SECONDS);
+        assertEquals(0, m.rc(), m.err());
+        assertTrue(m.out().matches("(?s).*LKMD\\[.*\\] kernel request fs-vfat, [0-9.]+ ms: vfat dry_run \\(fat\\)\n"),
+                m.out());
+
+        Tool e = Tool.lkmd("explain", "--root", root.toString(), "fs-vfat");
+        assertEquals(0, e.rc(), e.err());
+        assertTrue(e.out().contains("  module vfat (via fs_vfat)\n"), e.out());
+        assertTrue(e.out().matches("(?s).*\nhistory:\n  kernel request fs-vfat at \\S+ \\(\\d+ ms\\): vfat dry_run \\(fat\\)\n.*"),
+                e.out());
+
+        EventRecord r = daemon.events().records().stream().filter(x -> "fs-vfat".equals(x.request())).findFirst()
+                .orElseThrow();
+        assertEquals(EventRecord.Source.KERNEL_REQUEST, r.source());
+        assertEquals("kernel request fs-vfat", r.outcomes().get(0).origin());
+    }
+
+    @Test
+    void aPersonsCallAndANameNoModuleHasAreRecordedToo() throws Exception {
+        Tool t = helper("char-major-99-99");
+        assertEquals(1, t.rc());
+        assertEquals("modprobe: FATAL: Module char-major-99-99 not found in directory " + root.resolve("lib/modules/" + REL)
+                + "\n", t.err());
+        EventRecord r = daemon.events().records().stream().filter(x -> "char-major-99-99".equals(x.request())).findFirst()
+                .orElseThrow();
+        assertEquals(EventRecord.Source.COMMAND_LINE, r.source());
+        assertEquals(List.of(new EventRecord.Outcome("char-major-99-99", "char-major-99-99", EventRecord.Result.NOT_FOUND, null, null,
+                "command line")), r.outcomes());
+        Tool s = Tool.lkmd("status", "--json", "--root", root.toString());
+        assertEquals(0, s.rc(), s.err());
+        assertTrue(s.out().contains("\"NOT_FOUND\":"), s.out());
+    }
+}
