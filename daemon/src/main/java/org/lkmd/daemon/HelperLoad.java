@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * One {@code modprobe -q -- NAME} from the kernel's module helper, done by the daemon: kmod's
@@ -19,14 +20,22 @@ import java.util.List;
  */
 final class HelperLoad {
     private static final Logger log = LoggerFactory.getLogger(HelperLoad.class);
-    private final Daemon daemon;
+    private final Supplier<Snapshot> snapshot;
+    private final Prober prober;
+    private final boolean simulate;
 
-    HelperLoad(Daemon daemon) {
-        this.daemon = daemon;
+    /**
+     * @param prober   the daemon's own, so helper loads and event loads share one single-flight loader
+     * @param simulate plan loads without making them
+     */
+    HelperLoad(Supplier<Snapshot> snapshot, Prober prober, boolean simulate) {
+        this.snapshot = snapshot;
+        this.prober = prober;
+        this.simulate = simulate;
     }
 
     JsonObject run(String name) {
-        Snapshot s = daemon.snapshot();
+        Snapshot s = snapshot.get();
         ResolveContext ctx = s.resolver().newContext();
         List<String> messages = new ArrayList<>();
         List<ModuleRef> mods;
@@ -40,9 +49,9 @@ final class HelperLoad {
             messages.add("modprobe: FATAL: Module " + name + " not found in directory " + ctx.modulesDir());
             rc = 1;
         }
-        Prober.Flags flags = new Prober.Flags(false, daemon.simulating(), false, false, false, 0, step -> { });
+        Prober.Flags flags = new Prober.Flags(false, simulate, false, false, false, 0, step -> { });
         for (ModuleRef m : mods) {
-            Prober.Result r = daemon.prober().probe(ctx, m, name, null, flags);
+            Prober.Result r = prober.probe(ctx, m, name, null, flags);
             // modprobe goes on through the list and exits with the last module's result
             rc = r.failed() ? 1 : 0;
             if (r.failed()) {
