@@ -8,7 +8,6 @@ import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.unix.PeerCredentials;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.timeout.IdleStateEvent;
-import org.lkmd.eventlog.EventRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -233,20 +232,26 @@ final class ControlHandler extends SimpleChannelInboundHandler<String> {
     private void monitor(ChannelHandlerContext ctx, JsonObject req) {
         String subsystem = ControlCodec.string(req, "subsystem");
         String uuid = ControlCodec.string(req, "uuid");
-        subscription = service.subscribe(r -> {
-            if ((subsystem != null && !subsystem.equals(r.subsystem()))
-                    || (uuid != null && !uuid.equals(r.synthUuid()))) {
+        subscription = service.subscribe(event -> {
+            if ((subsystem != null && !subsystem.equals(ControlCodec.string(event, "subsystem")))
+                    || (uuid != null && !uuid.equals(synthUuid(event)))) {
                 return;
             }
-            send(ctx, r);
+            send(ctx, event);
         });
         JsonObject o = ControlCodec.ok();
         o.addProperty("monitoring", true);
         ctx.writeAndFlush(ControlCodec.line(o));
     }
 
+    /** The {@code SYNTH_UUID} among an event's properties, or null. */
+    private static String synthUuid(JsonObject event) {
+        JsonElement p = event.get("properties");
+        return p != null && p.isJsonObject() ? ControlCodec.string(p.getAsJsonObject(), "SYNTH_UUID") : null;
+    }
+
     /** Called on a worker thread: writing is thread-safe; a client that stops reading is dropped. */
-    private void send(ChannelHandlerContext ctx, EventRecord r) {
+    private void send(ChannelHandlerContext ctx, JsonObject event) {
         if (!ctx.channel().isActive()) {
             return;
         }
@@ -257,7 +262,7 @@ final class ControlHandler extends SimpleChannelInboundHandler<String> {
         }
         JsonObject o = new JsonObject();
         o.addProperty("v", ControlCodec.VERSION);
-        o.add("event", EventJson.of(r));
+        o.add("event", event);
         ctx.writeAndFlush(ControlCodec.line(o));
     }
 

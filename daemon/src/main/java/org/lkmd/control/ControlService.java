@@ -1,14 +1,14 @@
 package org.lkmd.control;
 
 import com.google.gson.JsonObject;
-import org.lkmd.eventlog.EventRecord;
 
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * What the control socket serves, independent of how the daemon is wired ({@link DaemonControl}
- * adapts the daemon). Methods marked blocking are called off the socket's event loop.
+ * What the control socket serves: the request dispatch the transport calls, in the protocol's JSON.
+ * The daemon implements it; this package knows nothing else of the daemon. Methods marked blocking
+ * are called off the socket's event loop.
  */
 public interface ControlService {
 
@@ -37,6 +37,10 @@ public interface ControlService {
      */
     java.util.concurrent.CompletableFuture<JsonObject> load(String name, boolean commandLine);
 
-    /** Live event records; the handle ends the subscription. */
-    AutoCloseable subscribe(Consumer<EventRecord> listener);
+    /**
+     * Live event records as the {@code monitor} stream sends them (the {@code event} object: its
+     * {@code subsystem} and {@code properties} are what a monitor filters on); called on the
+     * daemon's threads. The handle ends the subscription.
+     */
+    AutoCloseable subscribe(Consumer<JsonObject> listener);
 }

@@ -1,148 +1,158 @@
 package org.lkmd.daemon;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import org.lkmd.config.Diagnostic;
+import org.lkmd.config.Root;
 import org.lkmd.control.ControlCodec;
 import org.lkmd.control.ControlService;
-import org.lkmd.eventlog.EventRecord;
+import org.lkmd.eventlog.EventLog;
+import org.lkmd.kernel.Kernel;
 import org.lkmd.rules.ProcessProgramRunner;
 import org.lkmd.rules.RulesEngine;
 import org.lkmd.uevent.EventQueue;
-import org.lkmd.uevent.UeventSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
-/** The control socket's view of a running {@link Daemon}. */
-public final class DaemonControl implements ControlService {
-    /** How many recent failures {@code status} lists. */
-    static final int LAST_ERRORS = 10;
-
-    private final Daemon daemon;
+/**
+ * What the daemon answers on the control socket: {@code status} from one {@link DaemonStatus}
+ * built per request, {@code reload}, the queue's depth for {@code settle}, {@code explain}, the
+ * kernel helper's {@code load}, and event records for {@code monitor}, all as the protocol's JSON.
+ */
+final class DaemonControl implements ControlService {
+    private final Supplier<DaemonStatus> status;
+    private final BooleanSupplier reload;
+    private final Supplier<EventQueue.Stats> queue;
+    private final Root root;
+    private final Kernel kernel;
+    private final Supplier<Snapshot> snapshot;
+    private final EventLog events;
+    private final HelperLoad helperLoad;
     private final RulesEngine engine;
     /** Above the kernel's 50 concurrent helpers; a request beyond gets "busy" and the helper loads itself. */
-    private final java.util.concurrent.ExecutorService loads = new java.util.concurrent.ThreadPoolExecutor(0, 64,
-            30, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
-                Thread t = new Thread(r, "lkmd-helper-load");
-                t.setDaemon(true);
-                return t;
-            });
+    private final ExecutorService loads = new ThreadPoolExecutor(0, 64, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+        Thread t = new Thread(r, "lkmd-helper-load");
+        t.setDaemon(true);
+        return t;
+    });
 
-    public DaemonControl(Daemon daemon) {
-        this.daemon = daemon;
-        Snapshot s = daemon.snapshot();
-        this.engine = new RulesEngine(daemon.root(), new ProcessProgramRunner(s.config().hookTimeout(),
+    /**
+     * @param status   builds the status record of this instant
+     * @param reload   the daemon's reload: true when the new snapshot was swapped in
+     * @param queue    the event queue's counters now
+     * @param snapshot the snapshot in force (explain reads it)
+     * @param events   the daemon's event log (explain's history, monitor's stream)
+     */
+    DaemonControl(Supplier<DaemonStatus> status, BooleanSupplier reload, Supplier<EventQueue.Stats> queue, Root root,
+                  Kernel kernel, Supplier<Snapshot> snapshot, EventLog events, HelperLoad helperLoad) {
+        this.status = status;
+        this.reload = reload;
+        this.queue = queue;
+        this.root = root;
+        this.kernel = kernel;
+        this.snapshot = snapshot;
+        this.events = events;
+        this.helperLoad = helperLoad;
+        this.engine = new RulesEngine(root, new ProcessProgramRunner(snapshot.get().config().hookTimeout(),
                 ProcessProgramRunner.DEFAULT_MAX_OUTPUT, List.of(Path.of("/usr/lib/lkmd"), Path.of("/usr/lib/udev"))));
     }
 
     @Override
     public JsonObject status() {
+        return json(status.get());
+    }
+
+    /** The {@code status} answer's fields. */
+    static JsonObject json(DaemonStatus s) {
         JsonObject o = new JsonObject();
-        Instant now = Instant.now();
-        o.addProperty("pid", ProcessHandle.current().pid());
-        o.addProperty("started", String.valueOf(daemon.started()));
-        o.addProperty("uptime_s", daemon.started() == null ? 0 : Duration.between(daemon.started(), now).toSeconds());
-        o.addProperty("simulate", daemon.simulating());
-        o.addProperty("release", daemon.release());
-        Snapshot s = daemon.snapshot();
+        o.addProperty("pid", s.pid());
+        o.addProperty("started", String.valueOf(s.started()));
+        o.addProperty("uptime_s", s.started() == null ? 0 : Duration.between(s.started(), s.now()).toSeconds());
+        o.addProperty("simulate", s.simulate());
+        o.addProperty("release", s.release());
         JsonObject snap = new JsonObject();
         snap.addProperty("generation", s.generation());
         snap.addProperty("loaded_at", s.loadedAt().toString());
-        snap.addProperty("rules", s.rules().size());
+        snap.addProperty("rules", s.rules());
         JsonObject files = new JsonObject();
-        daemon.sources().forEach((f, t) -> files.addProperty(f, t.toString()));
+        s.sources().forEach((f, t) -> files.addProperty(f, t.toString()));
         snap.add("sources", files);
         snap.add("diagnostics", ControlCodec.strings(s.diagnostics()));
         o.add("snapshot", snap);
-        EventQueue.Stats st = daemon.queue().stats();
+        EventQueue.Stats st = s.queue();
         JsonObject q = new JsonObject();
         q.addProperty("queued", st.queued());
         q.addProperty("running", st.running());
-        q.addProperty("workers", s.config().effectiveWorkers());
+        q.addProperty("workers", s.workers());
         q.addProperty("done", st.done());
         q.addProperty("slow", st.slow());
         q.addProperty("rejected", st.rejected());
         q.addProperty("failed", st.failed());
         o.add("queue", q);
-        o.addProperty("events", daemon.events().events());
-        o.add("outcomes", ControlCodec.counts(daemon.events().totals()));
-        o.add("failures_by_errno", ControlCodec.counts(daemon.events().failuresByErrno()));
-        UeventSource src = daemon.source();
-        o.add("drops", src == null ? new JsonObject() : ControlCodec.counts(src.drops().snapshot()));
-        o.addProperty("overflows", src == null ? 0 : src.overflows());
-        if (src instanceof org.lkmd.uevent.NetlinkUeventSource nl) {
-            o.addProperty("received", nl.received());
-        }
-        o.addProperty("delivered", src == null ? 0 : src.delivered());
-        o.addProperty("resyncs", daemon.resyncs());
-        o.addProperty("resynced_devices", daemon.resyncedDevices());
-        o.add("last_errors", ControlCodec.strings(lastErrors(daemon.events().records())));
-        o.add("last_reload_problems", ControlCodec.strings(daemon.lastReloadProblems()));
-        o.addProperty("reloads_failed", daemon.reloadsFailed());
+        o.addProperty("events", s.events());
+        o.add("outcomes", ControlCodec.counts(s.outcomes()));
+        o.add("failures_by_errno", ControlCodec.counts(s.failuresByErrno()));
+        o.add("drops", ControlCodec.counts(s.drops()));
+        o.addProperty("overflows", s.overflows());
+        s.received().ifPresent(n -> o.addProperty("received", n));
+        o.addProperty("delivered", s.delivered());
+        o.addProperty("resyncs", s.resyncs());
+        o.addProperty("resynced_devices", s.resyncedDevices());
+        o.add("last_errors", ControlCodec.strings(s.lastErrors()));
+        o.add("last_reload_problems", ControlCodec.strings(s.lastReloadProblems()));
+        o.addProperty("reloads_failed", s.reloadsFailed());
         JsonObject clean = new JsonObject();
-        clean.addProperty("enabled", s.config().autoclean().enabled());
-        clean.addProperty("unloaded", daemon.autoclean().unloaded());
+        clean.addProperty("enabled", s.autoclean());
+        clean.addProperty("unloaded", s.autocleanUnloaded());
         o.add("autoclean", clean);
         return o;
     }
 
-    /** The newest failures, newest first, as "seq N DEVPATH: WHAT RESULT ERRNO (DETAIL)". */
-    static List<String> lastErrors(List<EventRecord> records) {
-        List<String> out = new ArrayList<>();
-        for (int i = records.size() - 1; i >= 0 && out.size() < LAST_ERRORS; i--) {
-            EventRecord r = records.get(i);
-            for (EventRecord.Outcome x : r.outcomes()) {
-                if (x.result() == EventRecord.Result.FAILED || x.result() == EventRecord.Result.PROGRAM_FAILED) {
-                    out.add(r.subject() + ": " + x.what() + " "
-                            + x.result().name().toLowerCase() + (x.errno() != null ? " " + x.errno().name() : "")
-                            + (x.detail() != null && !x.detail().isEmpty() ? " (" + x.detail() + ")" : ""));
-                }
-            }
-        }
-        return out;
-    }
-
     @Override
     public JsonObject reload() {
-        boolean ok = daemon.reload();
+        boolean ok = reload.getAsBoolean();
+        DaemonStatus s = status.get();
         JsonObject o = new JsonObject();
         o.addProperty("reloaded", ok);
-        o.addProperty("generation", daemon.snapshot().generation());
-        List<Diagnostic> problems = ok ? daemon.snapshot().diagnostics() : daemon.lastReloadProblems();
-        JsonArray a = ControlCodec.strings(problems);
-        o.add("problems", a);
+        o.addProperty("generation", s.generation());
+        List<Diagnostic> problems = ok ? s.diagnostics() : s.lastReloadProblems();
+        o.add("problems", ControlCodec.strings(problems));
         return o;
     }
 
     @Override
     public boolean idle() {
-        EventQueue.Stats st = daemon.queue().stats();
+        EventQueue.Stats st = queue.get();
         return st.queued() + st.running() == 0;
     }
 
     @Override
     public int[] depth() {
-        EventQueue.Stats st = daemon.queue().stats();
+        EventQueue.Stats st = queue.get();
         return new int[] {st.queued(), st.running()};
     }
 
     @Override
     public List<String> explain(String target) {
-        return new Explainer(daemon.root(), daemon.snapshot(), daemon.kernel(), engine, daemon.events()).explain(target);
+        return new Explainer(root, snapshot.get(), kernel, engine, events).explain(target);
     }
 
     @Override
-    public AutoCloseable subscribe(Consumer<EventRecord> listener) {
-        return daemon.events().subscribe(listener);
+    public AutoCloseable subscribe(Consumer<JsonObject> listener) {
+        return events.subscribe(r -> listener.accept(EventJson.of(r)));
     }
 
     @Override
-    public java.util.concurrent.CompletableFuture<JsonObject> load(String name, boolean commandLine) {
-        return java.util.concurrent.CompletableFuture.supplyAsync(() -> new HelperLoad(daemon).run(name, commandLine), loads);
+    public CompletableFuture<JsonObject> load(String name, boolean commandLine) {
+        return CompletableFuture.supplyAsync(() -> helperLoad.run(name, commandLine), loads);
     }
 }

@@ -2,6 +2,7 @@ package org.lkmd.daemon;
 
 import com.google.gson.JsonObject;
 import org.lkmd.control.ControlCodec;
+import org.lkmd.eventlog.EventLog;
 import org.lkmd.eventlog.EventRecord;
 import org.lkmd.loader.ProbeOutcome;
 import org.lkmd.loader.Prober;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * One {@code modprobe -q -- NAME} from the kernel's module helper (or, from a person, a plain
@@ -23,10 +25,21 @@ import java.util.List;
  */
 final class HelperLoad {
     private static final Logger log = LoggerFactory.getLogger(HelperLoad.class);
-    private final Daemon daemon;
+    private final Supplier<Snapshot> snapshot;
+    private final Prober prober;
+    private final EventLog events;
+    private final boolean simulate;
 
-    HelperLoad(Daemon daemon) {
-        this.daemon = daemon;
+    /**
+     * @param prober   the daemon's own, so helper loads and event loads share one single-flight loader
+     * @param events   the daemon's event log, where every request is recorded
+     * @param simulate plan loads without making them
+     */
+    HelperLoad(Supplier<Snapshot> snapshot, Prober prober, EventLog events, boolean simulate) {
+        this.snapshot = snapshot;
+        this.prober = prober;
+        this.events = events;
+        this.simulate = simulate;
     }
 
     /** @param commandLine true when a person asked (the helper saw another form than the kernel's) */
@@ -34,10 +47,10 @@ final class HelperLoad {
         Instant received = Instant.now();
         long t0 = System.nanoTime();
         ProbeRequest req = commandLine ? ProbeRequest.fromCli(name, null) : ProbeRequest.forKernelRequest(name);
-        if (daemon.simulating()) {
+        if (simulate) {
             req = req.dryRun();
         }
-        ProbeOutcome o = daemon.prober().probe(daemon.snapshot().newContext(), req, Prober.Listener.NONE);
+        ProbeOutcome o = prober.probe(snapshot.get().newContext(), req, Prober.Listener.NONE);
         String origin = req.origin().describe();
         List<String> messages = new ArrayList<>();
         if (o.notFound()) {
@@ -53,7 +66,7 @@ final class HelperLoad {
                         r.module().name(), origin);
             }
         }
-        daemon.events().add(EventRecord.ofRequest(commandLine ? EventRecord.Source.COMMAND_LINE
+        events.add(EventRecord.ofRequest(commandLine ? EventRecord.Source.COMMAND_LINE
                 : EventRecord.Source.KERNEL_REQUEST, name, received, Duration.ofNanos(System.nanoTime() - t0),
                 ProbeRecords.outcomes(o)));
         JsonObject answer = ControlCodec.ok();

@@ -6,16 +6,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lkmd.config.Root;
-import org.lkmd.eventlog.EventRecord;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,7 +33,7 @@ class ControlServerTest {
     ControlServer server;
     final AtomicBoolean idle = new AtomicBoolean(true);
     final AtomicInteger reloads = new AtomicInteger();
-    final List<Consumer<EventRecord>> listeners = new CopyOnWriteArrayList<>();
+    final List<Consumer<JsonObject>> listeners = new CopyOnWriteArrayList<>();
 
     final ControlService service = new ControlService() {
         @Override
@@ -79,7 +76,7 @@ class ControlServerTest {
         }
 
         @Override
-        public AutoCloseable subscribe(Consumer<EventRecord> listener) {
+        public AutoCloseable subscribe(Consumer<JsonObject> listener) {
             listeners.add(listener);
             return () -> listeners.remove(listener);
         }
@@ -104,9 +101,21 @@ class ControlServerTest {
         return ControlClient.connect(root).orElseThrow();
     }
 
-    static EventRecord event(String subsystem, String uuid) {
-        return new EventRecord(7, "add", "/devices/x", subsystem, null, Instant.EPOCH, Duration.ofMillis(2),
-                List.of("/etc/lkmd/rules.d/80.rules:11"), List.of(), uuid == null ? Map.of() : Map.of("SYNTH_UUID", uuid));
+    /** An event as the daemon hands it to the monitor stream (the daemon's encoding is tested with it). */
+    static JsonObject event(String subsystem, String uuid) {
+        JsonObject o = new JsonObject();
+        o.addProperty("seq", 7);
+        o.addProperty("action", "add");
+        o.addProperty("devpath", "/devices/x");
+        o.addProperty("subsystem", subsystem);
+        o.addProperty("latency_us", 2000);
+        o.add("rules", ControlCodec.strings(List.of("/etc/lkmd/rules.d/80.rules:11")));
+        JsonObject props = new JsonObject();
+        if (uuid != null) {
+            props.addProperty("SYNTH_UUID", uuid);
+        }
+        o.add("properties", props);
+        return o;
     }
 
     @Test

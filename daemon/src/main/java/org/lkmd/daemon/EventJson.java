@@ -1,10 +1,11 @@
-package org.lkmd.control;
+package org.lkmd.daemon;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import org.lkmd.control.ControlCodec;
 import org.lkmd.eventlog.EventRecord;
 
-/** An {@link EventRecord} as the {@code monitor} stream sends it. */
+/** An {@link EventRecord} as the control socket's {@code monitor} stream sends it. */
 final class EventJson {
     private EventJson() {
     }

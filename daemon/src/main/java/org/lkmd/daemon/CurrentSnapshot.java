@@ -1,0 +1,109 @@
+package org.lkmd.daemon;
+
+import ch.qos.logback.classic.Level;
+import org.lkmd.config.DaemonConfig;
+import org.lkmd.config.Diagnostic;
+import org.lkmd.config.ParseResult;
+import org.lkmd.config.Root;
+import org.lkmd.config.Severity;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The {@link Snapshot} in force and its reloads: the first one built at start, each later one built
+ * aside and swapped in whole, or refused with the running one kept. Also what a reload leaves to
+ * report: the modification times of the files the snapshot was built from, the diagnostics of the
+ * last reload that failed, how many failed, and the log level the configuration asks for.
+ */
+final class CurrentSnapshot {
+    /** The daemon's logger: its lines (and the configuration's diagnostics) say "Daemon" in the journal, as before the split. */
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+    private final Root root;
+    private final SnapshotLoader loader;
+    private final AtomicReference<Snapshot> snapshot = new AtomicReference<>();
+    private final AtomicLong generation = new AtomicLong();
+    private final AtomicLong reloadsFailed = new AtomicLong();
+    private volatile List<Diagnostic> lastReloadProblems = List.of();
+    private volatile Map<String, Instant> sources = Map.of();
+
+    CurrentSnapshot(Root root, SnapshotLoader loader) {
+        this.root = root;
+        this.loader = loader;
+    }
+
+    /** Builds the first snapshot from {@code config} (already read); empty when the configuration is unusable. */
+    Optional<Snapshot> loadFirst(ParseResult<DaemonConfig> config) {
+        ParseResult<Snapshot> first = loader.load(generation.incrementAndGet(), true, config);
+        report(first.diagnostics());
+        first.value().ifPresent(this::swapIn);
+        return first.value();
+    }
+
+    /** Rebuilds the snapshot aside and swaps it in whole, or keeps the running one. Returns true when swapped. */
+    synchronized boolean reload() {
+        ParseResult<Snapshot> next = loader.load(generation.get() + 1, false);
+        report(next.diagnostics());
+        if (next.value().isEmpty()) {
+            lastReloadProblems = next.diagnostics();
+            reloadsFailed.incrementAndGet();
+            log.error("Failed to reload configuration, keeping generation {}", snapshot.get().generation());
+            return false;
+        }
+        generation.incrementAndGet();
+        swapIn(next.value().get());
+        lastReloadProblems = List.of();
+        log.info("Reloaded configuration: generation {}", next.value().get().generation());
+        return true;
+    }
+
+    private void swapIn(Snapshot s) {
+        snapshot.set(s);
+        sources = SourceStamps.scan(root, loader.modulesDir(), loader.configFile());
+        applyLogLevel(s.config());
+    }
+
+    /** The snapshot in force; null before {@link #loadFirst} built one. */
+    Snapshot get() {
+        return snapshot.get();
+    }
+
+    /** The current snapshot's input files and their modification times. */
+    Map<String, Instant> sources() {
+        return sources;
+    }
+
+    /** Diagnostics of the last reload that failed (empty when the last one worked). */
+    List<Diagnostic> lastReloadProblems() {
+        return lastReloadProblems;
+    }
+
+    /** Reloads that kept the old snapshot, since start. */
+    long reloadsFailed() {
+        return reloadsFailed.get();
+    }
+
+    private static void report(List<Diagnostic> diags) {
+        for (Diagnostic d : diags) {
+            if (d.severity() == Severity.ERROR) {
+                log.error("{}", d);
+            } else {
+                log.warn("{}", d);
+            }
+        }
+    }
+
+    private static void applyLogLevel(DaemonConfig c) {
+        org.slf4j.Logger rootLogger = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        if (rootLogger instanceof ch.qos.logback.classic.Logger l && System.getenv("LKMD_LOG_LEVEL") == null) {
+            l.setLevel(Level.toLevel(c.logLevel(), Level.INFO));
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package org.lkmd;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+/**
+ * The package layering of lkmd's main code, bottom to top. Each package names the packages it may
+ * use; anything else, and any cycle between packages, fails the build.
+ *
+ * <pre>
+ * base, config    root directory, diagnostics, parse results, the daemon's configuration
+ * index           modules.* indexes (text and .bin), fnmatch
+ * elf             .ko files: sections, modinfo, signatures, compression
+ * kernel          the kernel's module calls and state (real and simulated), errno
+ * modprobe        modprobe.d, kernel command line, resolution (lookup, plan)
+ * depmod          writing the modules.* indexes from the .ko files
+ * loader          executing load and remove plans, install/remove hooks
+ * uevent          netlink, uevent parsing, coldplug, the event queue
+ * rules           udev-style rules: parse, match, kmod builtin, programs
+ * eventlog        what happened to each event and probe, for status, monitor and explain
+ * control         the control socket's transport: server, handler, codec, client (JSON only)
+ * daemon          the daemon: lifecycle, intake, services, snapshots, event handling, its answers
+ * cli             the commands
+ * </pre>
+ */
+@AnalyzeClasses(packages = "org.lkmd", importOptions = ImportOption.DoNotIncludeTests.class)
+class LayeringTest {
+
+    @ArchTest
+    static final ArchRule noPackageCycle = slices().matching("org.lkmd.(*)..").should().beFreeOfCycles();
+
+    @ArchTest
+    static final ArchRule layers = layeredArchitecture().consideringOnlyDependenciesInLayers()
+            .layer("base").definedBy("org.lkmd.base..", "org.lkmd.config..")
+            .layer("index").definedBy("org.lkmd.index..")
+            .layer("elf").definedBy("org.lkmd.elf..")
+            .layer("kernel").definedBy("org.lkmd.kernel..")
+            .layer("modprobe").definedBy("org.lkmd.modprobe..")
+            .optionalLayer("depmod").definedBy("org.lkmd.depmod..")
+            .layer("loader").definedBy("org.lkmd.loader..")
+            .layer("uevent").definedBy("org.lkmd.uevent..")
+            .layer("rules").definedBy("org.lkmd.rules..")
+            .layer("eventlog").definedBy("org.lkmd.eventlog..")
+            .layer("control").definedBy("org.lkmd.control..")
+            .layer("daemon").definedBy("org.lkmd.daemon..")
+            .layer("cli").definedBy("org.lkmd.cli..")
+
+            .whereLayer("base").mayNotAccessAnyLayer()
+            .whereLayer("index").mayOnlyAccessLayers("base")
+            .whereLayer("elf").mayOnlyAccessLayers("base", "index")
+            .whereLayer("kernel").mayOnlyAccessLayers("base", "index", "elf")
+            .whereLayer("modprobe").mayOnlyAccessLayers("base", "index", "elf", "kernel")
+            .whereLayer("depmod").mayOnlyAccessLayers("base", "index", "elf")
+            .whereLayer("loader").mayOnlyAccessLayers("base", "index", "elf", "kernel", "modprobe")
+            .whereLayer("uevent").mayOnlyAccessLayers("base", "kernel")
+            .whereLayer("rules").mayOnlyAccessLayers("base", "index", "kernel", "uevent")
+            .whereLayer("eventlog").mayOnlyAccessLayers("base", "kernel")
+            .whereLayer("control").mayOnlyAccessLayers("base")
+            .whereLayer("daemon").mayOnlyAccessLayers("base", "index", "elf", "kernel", "modprobe", "depmod",
+                    "loader", "uevent", "rules", "eventlog", "control")
+            .whereLayer("cli").mayOnlyAccessLayers("base", "index", "elf", "kernel", "modprobe", "depmod",
+                    "loader", "uevent", "rules", "eventlog", "control", "daemon");
+
+    /** Every class lives in one of the layers above: a new package must take its place in the table. */
+    @ArchTest
+    static final ArchRule noPackageOutsideTheLayers = noClasses().that().resideInAPackage("org.lkmd..")
+            .should().resideOutsideOfPackages("org.lkmd.base..", "org.lkmd.config..", "org.lkmd.index..",
+                    "org.lkmd.elf..", "org.lkmd.kernel..", "org.lkmd.modprobe..", "org.lkmd.depmod..",
+                    "org.lkmd.loader..", "org.lkmd.uevent..", "org.lkmd.rules..", "org.lkmd.eventlog..",
+                    "org.lkmd.control..", "org.lkmd.daemon..", "org.lkmd.cli..");
+}
