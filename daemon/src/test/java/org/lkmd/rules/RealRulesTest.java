@@ -32,7 +32,8 @@ class RealRulesTest {
 
     @Test
     void everyDebianUdevRulesFileParsesWithoutErrors() {
-        assumeTrue(Files.isDirectory(UDEV_RULES), "Debian's udev package is not installed");
+        // other packages (lvm2, systemd-container...) drop a few rules there too: udev's own file says udev is in
+        assumeTrue(Files.isRegularFile(UDEV_RULES.resolve("50-udev-default.rules")), "Debian's udev package is not installed");
         ParseResult<RuleSet> r = RulesLoader.load(List.of(UDEV_RULES));
         List<Diagnostic> errors = r.diagnostics().stream().filter(d -> d.severity() == Severity.ERROR).toList();
         assertEquals(List.of(), errors);
