@@ -15,6 +15,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *
  * <pre>
  * base, config    root directory, diagnostics, parse results, the daemon's configuration
+ * process         running a child process (hooks, RUN{program}, PROGRAM) with one timeout policy
  * index           modules.* indexes (text and .bin), fnmatch
  * elf             .ko files: sections, modinfo, signatures, compression
  * kernel          the kernel's module calls and state (real and simulated), errno
@@ -38,6 +39,7 @@ class LayeringTest {
     @ArchTest
     static final ArchRule layers = layeredArchitecture().consideringOnlyDependenciesInLayers()
             .layer("base").definedBy("org.lkmd.base..", "org.lkmd.config..")
+            .layer("process").definedBy("org.lkmd.process..")
             .layer("index").definedBy("org.lkmd.index..")
             .layer("elf").definedBy("org.lkmd.elf..")
             .layer("kernel").definedBy("org.lkmd.kernel..")
@@ -52,25 +54,26 @@ class LayeringTest {
             .layer("cli").definedBy("org.lkmd.cli..")
 
             .whereLayer("base").mayNotAccessAnyLayer()
+            .whereLayer("process").mayOnlyAccessLayers("base")
             .whereLayer("index").mayOnlyAccessLayers("base")
             .whereLayer("elf").mayOnlyAccessLayers("base", "index")
             .whereLayer("kernel").mayOnlyAccessLayers("base", "index", "elf")
             .whereLayer("modprobe").mayOnlyAccessLayers("base", "index", "elf", "kernel")
             .whereLayer("depmod").mayOnlyAccessLayers("base", "index", "elf")
-            .whereLayer("loader").mayOnlyAccessLayers("base", "index", "elf", "kernel", "modprobe")
+            .whereLayer("loader").mayOnlyAccessLayers("base", "process", "index", "elf", "kernel", "modprobe")
             .whereLayer("uevent").mayOnlyAccessLayers("base", "kernel")
-            .whereLayer("rules").mayOnlyAccessLayers("base", "index", "kernel", "uevent")
+            .whereLayer("rules").mayOnlyAccessLayers("base", "process", "index", "kernel", "uevent")
             .whereLayer("eventlog").mayOnlyAccessLayers("base", "kernel")
             .whereLayer("control").mayOnlyAccessLayers("base")
-            .whereLayer("daemon").mayOnlyAccessLayers("base", "index", "elf", "kernel", "modprobe", "depmod",
-                    "loader", "uevent", "rules", "eventlog", "control")
-            .whereLayer("cli").mayOnlyAccessLayers("base", "index", "elf", "kernel", "modprobe", "depmod",
-                    "loader", "uevent", "rules", "eventlog", "control", "daemon");
+            .whereLayer("daemon").mayOnlyAccessLayers("base", "process", "index", "elf", "kernel", "modprobe",
+                    "depmod", "loader", "uevent", "rules", "eventlog", "control")
+            .whereLayer("cli").mayOnlyAccessLayers("base", "process", "index", "elf", "kernel", "modprobe",
+                    "depmod", "loader", "uevent", "rules", "eventlog", "control", "daemon");
 
     /** Every class lives in one of the layers above: a new package must take its place in the table. */
     @ArchTest
     static final ArchRule noPackageOutsideTheLayers = noClasses().that().resideInAPackage("org.lkmd..")
-            .should().resideOutsideOfPackages("org.lkmd.base..", "org.lkmd.config..", "org.lkmd.index..",
+            .should().resideOutsideOfPackages("org.lkmd.base..", "org.lkmd.config..", "org.lkmd.process..", "org.lkmd.index..",
                     "org.lkmd.elf..", "org.lkmd.kernel..", "org.lkmd.modprobe..", "org.lkmd.depmod..",
                     "org.lkmd.loader..", "org.lkmd.uevent..", "org.lkmd.rules..", "org.lkmd.eventlog..",
                     "org.lkmd.control..", "org.lkmd.daemon..", "org.lkmd.cli..");

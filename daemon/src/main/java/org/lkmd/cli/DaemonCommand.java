@@ -2,6 +2,7 @@ package org.lkmd.cli;
 
 import org.lkmd.config.DaemonConfig;
 import org.lkmd.config.Root;
+import org.lkmd.config.RuntimeDir;
 import org.lkmd.daemon.Daemon;
 import org.lkmd.daemon.SnapshotLoader;
 import org.lkmd.kernel.Kernel;
@@ -83,8 +84,7 @@ public final class DaemonCommand extends Verb {
         if (System.getProperty("jna.tmpdir") != null && System.getProperty("io.netty.native.workdir") != null) {
             return; // chosen by the administrator (LKMD_JAVA_OPTS)
         }
-        String dir = System.getenv("RUNTIME_DIRECTORY");
-        Path run = dir != null ? Path.of(dir.split(":")[0]) : root.resolve("/run/lkmd");
+        Path run = RuntimeDir.of(System.getenv(), root.resolve(RuntimeDir.DEFAULT));
         try {
             Files.createDirectories(run);
             long free = Files.getFileStore(run).getUsableSpace();

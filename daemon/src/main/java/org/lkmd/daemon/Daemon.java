@@ -1,5 +1,6 @@
 package org.lkmd.daemon;
 
+import org.lkmd.process.HelperDirs;
 import org.lkmd.config.DaemonConfig;
 import org.lkmd.config.ParseResult;
 import org.lkmd.config.Root;
@@ -130,7 +131,7 @@ public final class Daemon {
         DaemonConfig c = s.config();
         Prober prober = new Prober(kernel, new ModuleLoader(kernel, c.hookTimeout(), "/bin/sh"));
         RulesEngine engine = new RulesEngine(root, new ProcessProgramRunner(c.hookTimeout(),
-                ProcessProgramRunner.DEFAULT_MAX_OUTPUT, List.of(Path.of("/usr/lib/lkmd"), Path.of("/usr/lib/udev"))));
+                ProcessProgramRunner.DEFAULT_MAX_OUTPUT, HelperDirs.DEFAULT));
         EventHandler handler = new EventHandler(root, snapshots::get, prober, engine, events, clock, simulate);
         SourceStart.Result opened;
         try {

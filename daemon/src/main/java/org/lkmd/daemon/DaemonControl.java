@@ -1,6 +1,7 @@
 package org.lkmd.daemon;
 
 import com.google.gson.JsonObject;
+import org.lkmd.process.HelperDirs;
 import org.lkmd.config.Diagnostic;
 import org.lkmd.config.Root;
 import org.lkmd.control.ControlCodec;
@@ -63,7 +64,7 @@ final class DaemonControl implements ControlService {
         this.events = events;
         this.helperLoad = helperLoad;
         this.engine = new RulesEngine(root, new ProcessProgramRunner(snapshot.get().config().hookTimeout(),
-                ProcessProgramRunner.DEFAULT_MAX_OUTPUT, List.of(Path.of("/usr/lib/lkmd"), Path.of("/usr/lib/udev"))));
+                ProcessProgramRunner.DEFAULT_MAX_OUTPUT, HelperDirs.DEFAULT));
     }
 
     @Override

@@ -9,6 +9,8 @@ import org.lkmd.modprobe.ProbeOrigin;
 import org.lkmd.modprobe.ProbeRequest;
 import org.lkmd.loader.Prober;
 import org.lkmd.modprobe.ResolveContext;
+import org.lkmd.process.ChildProcess;
+import org.lkmd.process.HelperDirs;
 import org.lkmd.rules.CommandLine;
 import org.lkmd.rules.RuleOutcome;
 import org.lkmd.rules.RuleSource;
@@ -20,13 +22,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
-import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -134,36 +138,39 @@ public final class EventHandler implements Consumer<Uevent> {
             return new EventRecord.Outcome(r.command(), null, EventRecord.Result.PROGRAM_FAILED, null,
                     where + ": empty command");
         }
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.environment().clear();
-        pb.environment().putAll(ro.env());
-        pb.environment().putIfAbsent("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
-        try {
-            Process p = pb.start();
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                log.warn("Failed to run {} ({}): killed after {} s", r.command(), where, timeout.toSeconds());
-                return new EventRecord.Outcome(r.command(), null, EventRecord.Result.PROGRAM_FAILED, null,
-                        where + ": killed after " + timeout.toSeconds() + " s");
-            }
-            int rc = p.exitValue();
-            if (rc != 0) {
-                log.warn("Failed to run {} ({}): exit status {}", r.command(), where, rc);
-                return new EventRecord.Outcome(r.command(), null, EventRecord.Result.PROGRAM_FAILED, null,
-                        where + ": exit status " + rc);
-            }
-            return new EventRecord.Outcome(r.command(), null, EventRecord.Result.PROGRAM_RAN, null, where);
-        } catch (IOException ex) {
-            log.warn("Failed to run {} ({}): {}", r.command(), where, ex.getMessage());
+        Optional<Path> program = HelperDirs.resolve(argv.get(0), HelperDirs.DEFAULT);
+        if (program.isEmpty()) {
+            log.warn("Failed to run {} ({}): {} not found in {}", r.command(), where, argv.get(0), HelperDirs.DEFAULT);
             return new EventRecord.Outcome(r.command(), null, EventRecord.Result.PROGRAM_FAILED, null,
-                    where + ": " + ex.getMessage());
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            return new EventRecord.Outcome(r.command(), null, EventRecord.Result.PROGRAM_FAILED, null,
-                    where + ": interrupted");
+                    where + ": " + argv.get(0) + " not found in " + HelperDirs.DEFAULT);
         }
+        argv = new ArrayList<>(argv);
+        argv.set(0, program.get().toString());
+        Map<String, String> env = new HashMap<>(ro.env());
+        env.putIfAbsent("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        ChildProcess.Result p = ChildProcess.of(argv).withEnvironment(env).withTimeout(timeout).run();
+        return switch (p.ended()) {
+            case KILLED -> {
+                String killed = "killed after " + timeout.toSeconds() + " s" + p.stillAlive();
+                log.warn("Failed to run {} ({}): {}", r.command(), where, killed);
+                yield new EventRecord.Outcome(r.command(), null, EventRecord.Result.PROGRAM_FAILED, null,
+                        where + ": " + killed);
+            }
+            case EXITED -> {
+                if (p.exitStatus() != 0) {
+                    log.warn("Failed to run {} ({}): exit status {}", r.command(), where, p.exitStatus());
+                    yield new EventRecord.Outcome(r.command(), null, EventRecord.Result.PROGRAM_FAILED, null,
+                            where + ": exit status " + p.exitStatus());
+                }
+                yield new EventRecord.Outcome(r.command(), null, EventRecord.Result.PROGRAM_RAN, null, where);
+            }
+            case NOT_STARTED -> {
+                log.warn("Failed to run {} ({}): {}", r.command(), where, p.error());
+                yield new EventRecord.Outcome(r.command(), null, EventRecord.Result.PROGRAM_FAILED, null,
+                        where + ": " + p.error());
+            }
+            case INTERRUPTED -> new EventRecord.Outcome(r.command(), null, EventRecord.Result.PROGRAM_FAILED, null,
+                    where + ": interrupted");
+        };
     }
 }

@@ -1,5 +1,7 @@
 package org.lkmd.kernel;
 
+import org.lkmd.config.RuntimeDir;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,8 +9,8 @@ import java.nio.file.Path;
 /**
  * Where JNA unpacks its native library. JNA takes {@code jna.tmpdir}, else {@code java.io.tmpdir};
  * in early boot {@code /tmp} may be missing or read-only, so when neither property names a
- * writable directory this picks the runtime directory ({@code $LKMD_RUNTIME_DIR}, else
- * {@code /run/lkmd}). Must run before the first JNA class is initialised.
+ * writable directory this picks the runtime directory ({@link RuntimeDir}: {@code $RUNTIME_DIRECTORY},
+ * else {@code /run/lkmd}). Must run before the first JNA class is initialised.
  */
 final class NativeTmpDir {
     static final String PROPERTY = "jna.tmpdir";
@@ -26,8 +28,7 @@ final class NativeTmpDir {
         if (writableDir(tmp)) {
             return tmp;
         }
-        String env = System.getenv("LKMD_RUNTIME_DIR");
-        Path runtime = Path.of(env != null && !env.isEmpty() ? env : "/run/lkmd");
+        Path runtime = RuntimeDir.of(System.getenv(), Path.of(RuntimeDir.DEFAULT));
         try {
             Files.createDirectories(runtime);
         } catch (IOException e) {

@@ -34,6 +34,10 @@ import java.util.Set;
  * rule: an ignored condition (IMPORT, TAG==, CONST==...) does not stop the rest of the rule.
  *
  * <p>{@code OPTIONS="last_rule"} (eudev and older udev; current udev warns about it) is honoured.
+ *
+ * <p>Which keys exist and what each takes (attribute, operators, value checks) is the table in
+ * {@link RuleKey}; this class joins lines, lexes them, turns checked tokens into conditions and
+ * actions, and hands each file's rules to {@link GotoResolver}.
  */
 public final class RulesParser {
     /** udev's UDEV_LINE_SIZE. */
@@ -42,11 +46,6 @@ public final class RulesParser {
     static final Set<String> BUILTINS = Set.of("blkid", "btrfs", "dissect_image", "factory_reset", "hwdb",
             "input_id", "keyboard", "kmod", "net_driver", "net_id", "net_setup_link", "path_id", "tpm2_id",
             "uaccess", "usb_id");
-
-    private static final Set<String> UNSETTABLE = Set.of("ACTION", "SEQNUM", "SYNTH_UUID", "DEVPATH",
-            "DEVPATH_OLD", "SUBSYSTEM", "DEVTYPE", "DRIVER", "MODALIAS", "DEVNAME", "DEVMODE", "DEVUID", "DEVGID",
-            "MAJOR", "MINOR", "DISKSEQ", "PARTN", "IFINDEX", "INTERFACE", "DEVLINKS", "TAGS", "CURRENT_TAGS",
-            "USEC_INITIALIZED", "UDEV_DATABASE_VERSION");
 
     private static final Set<String> LOG_LEVELS = Set.of("emerg", "alert", "crit", "err", "warning", "notice",
             "info", "debug", "reset", "0", "1", "2", "3", "4", "5", "6", "7");
@@ -128,7 +127,8 @@ public final class RulesParser {
         if (continuation != null) {
             diagnostics.add(Diagnostic.error(file, lineNo, "unexpected end of file after line continuation, line ignored"));
         }
-        resolveGotos(local);
+        rules.addAll(GotoResolver.resolve(local, rules.size(), hasIgnoredUpdate::contains, diagnostics::add));
+        hasIgnoredUpdate.clear();
     }
 
     /** The rule set of everything added, with all diagnostics. Always has a value. */
@@ -140,55 +140,6 @@ public final class RulesParser {
                     + n + (n == 1 ? " time" : " times") + " in this rule set)"));
         });
         return ParseResult.of(new RuleSet(rules, files, ignored), all);
-    }
-
-    private void resolveGotos(List<Rule> local) {
-        int offset = rules.size();
-        List<Rule> kept = new ArrayList<>();
-        for (int i = 0; i < local.size(); i++) {
-            Rule r = local.get(i);
-            if (r.gotoLabel() != null) {
-                int target = -1;
-                for (int j = i + 1; j < local.size(); j++) {
-                    if (r.gotoLabel().equals(local.get(j).label())) {
-                        target = j;
-                        break;
-                    }
-                }
-                if (target < 0) {
-                    error(r.source(), "GOTO=\"" + r.gotoLabel() + "\" has no matching LABEL later in the file, GOTO ignored");
-                    boolean other = !r.actions().isEmpty() || r.matches().stream().anyMatch(m -> m.key() == Match.Key.PROGRAM)
-                            || r.applies() && hasIgnoredUpdate.contains(r.source());
-                    if (!other) {
-                        if (r.label() == null) {
-                            diagnostics.add(Diagnostic.warning(r.source().file(), r.source().line(),
-                                    "line has no effect any more, dropped"));
-                            local.set(i, null);
-                            continue;
-                        }
-                        r = new Rule(r.source(), List.of(), List.of(), r.label(), null, -1, false);
-                    } else {
-                        r = r.withGoto(null, -1, true);
-                    }
-                } else {
-                    r = r.withGoto(r.gotoLabel(), target, true);
-                }
-                local.set(i, r);
-            }
-        }
-        // drop removed lines and renumber targets
-        int[] newIndex = new int[local.size()];
-        for (int i = 0, k = 0; i < local.size(); i++) {
-            newIndex[i] = local.get(i) == null ? -1 : k++;
-        }
-        for (Rule r : local) {
-            if (r == null) {
-                continue;
-            }
-            kept.add(r.gotoTarget() < 0 ? r : r.withGoto(r.gotoLabel(), newIndex[r.gotoTarget()] + offset, true));
-        }
-        rules.addAll(kept);
-        hasIgnoredUpdate.clear();
     }
 
     /** Parses one logical line; null when it is dropped. */
@@ -244,183 +195,64 @@ public final class RulesParser {
     private String token(LineBuilder b, RuleLineLexer.Token t) {
         String key = t.key();
         String attr = t.attr();
-        Operator op = t.op();
         String value = t.value();
-        boolean match = op.isMatch();
-        if (!match && t.caseInsensitive()) {
+        if (!t.op().isMatch() && t.caseInsensitive()) {
             return "prefix 'i' is only for '==' and '!='";
         }
+        RuleKey spec = RuleKey.of(key);
+        if (spec == null) {
+            return "unknown key '" + key + "'";
+        }
+        RuleKey.Checked checked = spec.check(attr, t.op(), value, t.caseInsensitive(), w -> warn(b.src, w));
+        if (checked.error() != null) {
+            return checked.error();
+        }
+        Operator op = checked.op();
+        boolean match = op.isMatch();
+        boolean ci = t.caseInsensitive();
         switch (key) {
-            case "ACTION", "DEVPATH", "KERNEL", "DRIVER", "KERNELS", "SUBSYSTEMS", "DRIVERS", "RESULT" -> {
-                if (attr != null) {
-                    return "invalid attribute for " + key;
-                }
-                if (!match) {
-                    return "invalid operator for " + key;
-                }
-                addMatch(b, Match.Key.valueOf(key), op, null, value, t.caseInsensitive(), -1);
-            }
+            case "ACTION", "DEVPATH", "KERNEL", "DRIVER", "KERNELS", "SUBSYSTEMS", "DRIVERS", "RESULT" ->
+                    addMatch(b, Match.Key.valueOf(key), op, null, value, ci, -1);
             case "SUBSYSTEM" -> {
-                if (attr != null) {
-                    return "invalid attribute for " + key;
-                }
-                if (!match) {
-                    return "invalid operator for " + key;
-                }
                 if (value.equals("bus") || value.equals("class")) {
                     warn(b.src, "\"" + value + "\" must be specified as \"subsystem\"");
                 }
-                addMatch(b, Match.Key.SUBSYSTEM, op, null, value, t.caseInsensitive(), -1);
+                addMatch(b, Match.Key.SUBSYSTEM, op, null, value, ci, -1);
             }
             case "ENV" -> {
-                if (attr == null || attr.isEmpty()) {
-                    return "invalid attribute for ENV";
-                }
-                if (op == Operator.REMOVE) {
-                    return "invalid operator for ENV";
-                }
-                if (op == Operator.ASSIGN_FINAL) {
-                    warn(b.src, "ENV key takes '==', '!=', '=', or '+=' operator, assuming '='");
-                    op = Operator.ASSIGN;
-                }
                 if (match) {
-                    addMatch(b, Match.Key.ENV, op, attr, value, t.caseInsensitive(), -1);
+                    addMatch(b, Match.Key.ENV, op, attr, value, ci, -1);
                 } else {
-                    if (UNSETTABLE.contains(attr) || attr.startsWith("SYNTH_ARG_")) {
-                        return "ENV{" + attr + "} cannot be set";
-                    }
-                    checkFormat(b.src, key, value, false);
                     b.actions.add(new Action(Action.Type.ENV, op, attr, value));
                 }
             }
             case "ATTR" -> {
-                if (attr == null || attr.isEmpty()) {
-                    return "invalid attribute for ATTR";
-                }
-                checkAttrFormat(b.src, key, attr);
-                if (op == Operator.REMOVE) {
-                    return "invalid operator for ATTR";
-                }
-                if (op == Operator.ADD || op == Operator.ASSIGN_FINAL) {
-                    warn(b.src, "ATTR key takes '==', '!=', or '=' operator, assuming '='");
-                }
                 if (match) {
-                    addMatch(b, Match.Key.ATTR, op, attr, value, t.caseInsensitive(), -1);
+                    addMatch(b, Match.Key.ATTR, op, attr, value, ci, -1);
                 } else {
-                    checkFormat(b.src, key, value, false);
                     ignore(b, "ATTR (assignment)", true);
                 }
             }
             case "ATTRS" -> {
-                if (attr == null || attr.isEmpty()) {
-                    return "invalid attribute for ATTRS";
-                }
-                checkAttrFormat(b.src, key, attr);
-                if (!match) {
-                    return "invalid operator for ATTRS";
-                }
                 if (attr.startsWith("device/")) {
                     warn(b.src, "'device' link may not be available in future kernels");
                 }
                 if (attr.contains("../")) {
                     warn(b.src, "direct reference to parent sysfs directory, may break in future kernels");
                 }
-                addMatch(b, Match.Key.ATTRS, op, attr, value, t.caseInsensitive(), -1);
+                addMatch(b, Match.Key.ATTRS, op, attr, value, ci, -1);
             }
-            case "TEST" -> {
-                int mode = -1;
-                if (attr != null && !attr.isEmpty()) {
-                    if (!attr.matches("[0-7]{1,4}")) {
-                        return "invalid mode '" + attr + "' for TEST";
-                    }
-                    mode = Integer.parseInt(attr, 8);
-                }
-                checkFormat(b.src, key, value, true);
-                if (!match) {
-                    return "invalid operator for TEST";
-                }
-                if (t.caseInsensitive()) {
-                    return "invalid prefix 'i' for TEST";
-                }
-                addMatch(b, Match.Key.TEST, op, null, value, false, mode);
-            }
-            case "PROGRAM" -> {
-                if (attr != null) {
-                    return "invalid attribute for PROGRAM";
-                }
-                checkFormat(b.src, key, value, true);
-                if (op == Operator.REMOVE) {
-                    return "invalid operator for PROGRAM";
-                }
-                if (t.caseInsensitive()) {
-                    return "invalid prefix 'i' for PROGRAM";
-                }
-                addMatch(b, Match.Key.PROGRAM, match ? op : Operator.MATCH, null, value, false, -1);
-            }
+            case "TEST" -> addMatch(b, Match.Key.TEST, op, null, value, false,
+                    attr == null || attr.isEmpty() ? -1 : Integer.parseInt(attr, 8));
+            // PROGRAM="..." is a condition too: the program must succeed
+            case "PROGRAM" -> addMatch(b, Match.Key.PROGRAM, match ? op : Operator.MATCH, null, value, false, -1);
             case "OPTIONS" -> {
-                if (attr != null) {
-                    return "invalid attribute for OPTIONS";
-                }
-                if (match || op == Operator.REMOVE) {
-                    return "invalid operator for OPTIONS";
-                }
-                Operator aop = op == Operator.ADD ? Operator.ASSIGN : op;
-                switch (value) {
-                    case "last_rule" -> b.actions.add(new Action(Action.Type.LAST_RULE, aop, null, value));
-                    case "string_escape=none" -> b.actions.add(new Action(Action.Type.ESCAPE_NONE, aop, null, value));
-                    case "string_escape=replace" -> b.actions.add(new Action(Action.Type.ESCAPE_REPLACE, aop, null, value));
-                    case "dump", "db_persist", "watch", "nowatch" -> ignore(b, "OPTIONS=\"" + value + "\"", true);
-                    default -> {
-                        if (value.startsWith("static_node=")) {
-                            ignore(b, "OPTIONS=\"static_node\"", true);
-                        } else if (value.startsWith("link_priority=")) {
-                            if (!value.substring(14).matches("[+-]?[0-9]+")) {
-                                return "invalid link priority '" + value.substring(14) + "'";
-                            }
-                            ignore(b, "OPTIONS=\"link_priority\"", true);
-                        } else if (value.startsWith("log_level=")) {
-                            if (!LOG_LEVELS.contains(value.substring(10))) {
-                                return "invalid log level '" + value.substring(10) + "'";
-                            }
-                            ignore(b, "OPTIONS=\"log_level\"", true);
-                        } else {
-                            warn(b.src, "invalid value for OPTIONS key, ignoring: '" + value + "'");
-                        }
-                    }
-                }
+                return options(b, op, value);
             }
             case "RUN" -> {
-                if (match || op == Operator.REMOVE) {
-                    return "invalid operator for RUN";
-                }
-                checkFormat(b.src, key, value, true);
-                if (attr == null || attr.equals("program")) {
-                    b.actions.add(new Action(Action.Type.RUN_PROGRAM, op, null, value));
-                } else if (attr.equals("builtin")) {
-                    List<String> words = CommandLine.split(value);
-                    String name = words.isEmpty() ? "" : words.get(0);
-                    if (!BUILTINS.contains(name)) {
-                        return "unknown builtin command '" + value + "'";
-                    }
-                    if (!name.equals("kmod")) {
-                        ignore(b, "RUN{builtin}=\"" + name + "\"", true);
-                    } else if (words.size() < 2 || !words.get(1).equals("load")) {
-                        warn(b.src, "RUN{builtin}=\"" + value + "\": the kmod builtin only knows 'load', ignored");
-                        b.ignoredUpdate = true;
-                    } else {
-                        b.actions.add(new Action(Action.Type.RUN_BUILTIN, op, null, value));
-                    }
-                } else {
-                    return "invalid attribute for RUN";
-                }
+                return run(b, op, attr, value);
             }
             case "GOTO" -> {
-                if (attr != null) {
-                    return "invalid attribute for GOTO";
-                }
-                if (op != Operator.ASSIGN) {
-                    return "invalid operator for GOTO";
-                }
                 if (b.gotoLabel != null) {
                     warn(b.src, "contains multiple GOTO keys, ignoring GOTO=\"" + value + "\"");
                 } else {
@@ -428,50 +260,72 @@ public final class RulesParser {
                 }
             }
             case "LABEL" -> {
-                if (attr != null) {
-                    return "invalid attribute for LABEL";
-                }
-                if (op != Operator.ASSIGN) {
-                    return "invalid operator for LABEL";
-                }
                 if (b.label != null) {
                     warn(b.src, "contains multiple LABEL keys, ignoring LABEL=\"" + b.label + "\"");
                 }
                 b.label = value;
             }
             default -> {
-                return ignoredKey(b, t);
+                return ignoredKey(b, key, attr, op, value);
             }
         }
         return null;
     }
 
-    /** The keys udev knows and lkmd ignores, validated as udev validates them. */
-    private String ignoredKey(LineBuilder b, RuleLineLexer.Token t) {
-        String key = t.key();
-        String attr = t.attr();
-        Operator op = t.op();
-        String value = t.value();
-        boolean match = op.isMatch();
-        switch (key) {
-            case "SYMLINK" -> {
-                if (attr != null) {
-                    return "invalid attribute for SYMLINK";
-                }
-                if (!match) {
-                    checkFormat(b.src, key, value, false);
+    private String options(LineBuilder b, Operator op, String value) {
+        Operator aop = op == Operator.ADD ? Operator.ASSIGN : op;
+        switch (value) {
+            case "last_rule" -> b.actions.add(new Action(Action.Type.LAST_RULE, aop, null, value));
+            case "string_escape=none" -> b.actions.add(new Action(Action.Type.ESCAPE_NONE, aop, null, value));
+            case "string_escape=replace" -> b.actions.add(new Action(Action.Type.ESCAPE_REPLACE, aop, null, value));
+            case "dump", "db_persist", "watch", "nowatch" -> ignore(b, "OPTIONS=\"" + value + "\"", true);
+            default -> {
+                if (value.startsWith("static_node=")) {
+                    ignore(b, "OPTIONS=\"static_node\"", true);
+                } else if (value.startsWith("link_priority=")) {
+                    if (!value.substring(14).matches("[+-]?[0-9]+")) {
+                        return "invalid link priority '" + value.substring(14) + "'";
+                    }
+                    ignore(b, "OPTIONS=\"link_priority\"", true);
+                } else if (value.startsWith("log_level=")) {
+                    if (!LOG_LEVELS.contains(value.substring(10))) {
+                        return "invalid log level '" + value.substring(10) + "'";
+                    }
+                    ignore(b, "OPTIONS=\"log_level\"", true);
+                } else {
+                    warn(b.src, "invalid value for OPTIONS key, ignoring: '" + value + "'");
                 }
             }
+        }
+        return null;
+    }
+
+    private String run(LineBuilder b, Operator op, String attr, String value) {
+        if (attr == null || attr.equals("program")) {
+            b.actions.add(new Action(Action.Type.RUN_PROGRAM, op, null, value));
+            return null;
+        }
+        List<String> words = CommandLine.split(value);
+        String name = words.isEmpty() ? "" : words.get(0);
+        if (!BUILTINS.contains(name)) {
+            return "unknown builtin command '" + value + "'";
+        }
+        if (!name.equals("kmod")) {
+            ignore(b, "RUN{builtin}=\"" + name + "\"", true);
+        } else if (words.size() < 2 || !words.get(1).equals("load")) {
+            warn(b.src, "RUN{builtin}=\"" + value + "\": the kmod builtin only knows 'load', ignored");
+            b.ignoredUpdate = true;
+        } else {
+            b.actions.add(new Action(Action.Type.RUN_BUILTIN, op, null, value));
+        }
+        return null;
+    }
+
+    /** The keys udev knows and lkmd ignores, once checked against the key table: what is left to check. */
+    private String ignoredKey(LineBuilder b, String key, String attr, Operator op, String value) {
+        boolean match = op.isMatch();
+        switch (key) {
             case "NAME" -> {
-                if (attr != null) {
-                    return "invalid attribute for NAME";
-                }
-                if (op == Operator.REMOVE) {
-                    return "invalid operator for NAME";
-                }
-                if (op == Operator.ADD) {
-                    warn(b.src, "NAME key takes '==', '!=', '=', or ':=' operator, assuming '='");
-                }
                 if (!match && value.equals("%k")) {
                     return "NAME=\"%k\" has no effect";
                 }
@@ -479,62 +333,7 @@ public final class RulesParser {
                     return "NAME=\"\" has no effect";
                 }
             }
-            case "CONST" -> {
-                if (attr == null || !Set.of("arch", "virt", "cvm").contains(attr)) {
-                    return "invalid attribute for CONST";
-                }
-                if (!match) {
-                    return "invalid operator for CONST";
-                }
-            }
-            case "TAG" -> {
-                if (attr != null) {
-                    return "invalid attribute for TAG";
-                }
-                if (op == Operator.ASSIGN_FINAL) {
-                    warn(b.src, "TAG key takes '==', '!=', '=', or '+=' operator, assuming '='");
-                }
-                if (!match) {
-                    checkFormat(b.src, key, value, true);
-                }
-            }
-            case "TAGS" -> {
-                if (attr != null) {
-                    return "invalid attribute for TAGS";
-                }
-                if (!match) {
-                    return "invalid operator for TAGS";
-                }
-            }
-            case "SYSCTL" -> {
-                if (attr == null || attr.isEmpty()) {
-                    return "invalid attribute for SYSCTL";
-                }
-                checkAttrFormat(b.src, key, attr);
-                if (op == Operator.REMOVE) {
-                    return "invalid operator for SYSCTL";
-                }
-                if (op == Operator.ADD || op == Operator.ASSIGN_FINAL) {
-                    warn(b.src, "SYSCTL key takes '==', '!=', or '=' operator, assuming '='");
-                }
-                if (!match) {
-                    checkFormat(b.src, key, value, false);
-                }
-            }
             case "IMPORT" -> {
-                if (attr == null || attr.isEmpty()) {
-                    return "invalid attribute for IMPORT";
-                }
-                checkFormat(b.src, key, value, true);
-                if (op == Operator.REMOVE) {
-                    return "invalid operator for IMPORT";
-                }
-                if (t.caseInsensitive()) {
-                    return "invalid prefix 'i' for IMPORT";
-                }
-                if (!Set.of("file", "program", "builtin", "db", "cmdline", "parent").contains(attr)) {
-                    return "invalid attribute for IMPORT";
-                }
                 if (attr.equals("builtin")) {
                     List<String> words = CommandLine.split(value);
                     if (words.isEmpty() || !BUILTINS.contains(words.get(0))) {
@@ -544,34 +343,8 @@ public final class RulesParser {
                 ignore(b, "IMPORT{" + attr + "}", true);
                 return null;
             }
-            case "OWNER", "GROUP", "MODE" -> {
-                if (attr != null) {
-                    return "invalid attribute for " + key;
-                }
-                if (match || op == Operator.REMOVE) {
-                    return "invalid operator for " + key;
-                }
-                if (op == Operator.ADD) {
-                    warn(b.src, key + " key takes '=' or ':=' operator, assuming '='");
-                }
-                if (key.equals("MODE") && !value.matches("[0-7]{1,4}")) {
-                    checkFormat(b.src, key, value, true);
-                }
-            }
-            case "SECLABEL" -> {
-                if (attr == null || attr.isEmpty()) {
-                    return "invalid attribute for SECLABEL";
-                }
-                checkFormat(b.src, key, value, true);
-                if (match || op == Operator.REMOVE) {
-                    return "invalid operator for SECLABEL";
-                }
-                if (op == Operator.ASSIGN_FINAL) {
-                    warn(b.src, "SECLABEL key takes '=' or '+=' operator, assuming '='");
-                }
-            }
             default -> {
-                return "unknown key '" + key + "'";
+                // SYMLINK, CONST, TAG, TAGS, SYSCTL, OWNER, GROUP, MODE, SECLABEL: nothing more
             }
         }
         ignore(b, key + (match ? " (match)" : ""), !match);
@@ -593,24 +366,6 @@ public final class RulesParser {
         ignoredFirst.putIfAbsent(what, b.src);
         if (update) {
             b.ignoredUpdate = true;
-        }
-    }
-
-    private void checkFormat(RuleSource src, String key, String value, boolean nonEmpty) {
-        if (nonEmpty && value.isEmpty()) {
-            warn(src, "invalid value \"\" for " + key + " (empty value)");
-            return;
-        }
-        String problem = Substitutions.check(value);
-        if (problem != null) {
-            warn(src, "invalid value \"" + value + "\" for " + key + " (" + problem + ")");
-        }
-    }
-
-    private void checkAttrFormat(RuleSource src, String key, String attr) {
-        String problem = Substitutions.check(attr);
-        if (problem != null) {
-            warn(src, "invalid attribute \"" + attr + "\" for " + key + " (" + problem + ")");
         }
     }
 

@@ -1,6 +1,7 @@
 package org.lkmd.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.lkmd.testing.Await.waitFor;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ class QueueMarkerTest {
                 Thread.currentThread().interrupt();
             }
         }); QueueMarker m = new QueueMarker(marker, q)) {
-            assertTrue(waitFor(() -> watcherState() == Thread.State.WAITING), "watcher not blocked before any event");
+            assertTrue(waitFor(() -> watcherState() == Thread.State.WAITING, Duration.ofSeconds(10)), "watcher not blocked before any event");
             m.beforeEvent();
             assertTrue(Files.exists(marker));
             q.put(ev(1));
@@ -41,15 +42,15 @@ class QueueMarkerTest {
             Thread.sleep(100);
             assertTrue(Files.exists(marker), "removed while an event still runs");
             gate.countDown();
-            assertTrue(waitFor(() -> !Files.exists(marker)), "marker left after the queue drained");
+            assertTrue(waitFor(() -> !Files.exists(marker), Duration.ofSeconds(10)), "marker left after the queue drained");
             // idle: the watcher waits without a timeout (no periodic wake-up)
-            assertTrue(waitFor(() -> watcherState() == Thread.State.WAITING), "watcher state " + watcherState());
+            assertTrue(waitFor(() -> watcherState() == Thread.State.WAITING, Duration.ofSeconds(10)), "watcher state " + watcherState());
             m.beforeEvent();
             assertTrue(Files.exists(marker), "marker made again for the next event");
             m.admitted();
-            assertTrue(waitFor(() -> !Files.exists(marker)));
+            assertTrue(waitFor(() -> !Files.exists(marker), Duration.ofSeconds(10)));
         }
-        assertTrue(waitFor(() -> watcherState() == null || watcherState() == Thread.State.TERMINATED),
+        assertTrue(waitFor(() -> watcherState() == null || watcherState() == Thread.State.TERMINATED, Duration.ofSeconds(10)),
                 "watcher still running after close");
     }
 
@@ -60,16 +61,5 @@ class QueueMarkerTest {
             }
         }
         return null;
-    }
-
-    private static boolean waitFor(BooleanSupplier c) throws InterruptedException {
-        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < end) {
-            if (c.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(10);
-        }
-        return c.getAsBoolean();
     }
 }

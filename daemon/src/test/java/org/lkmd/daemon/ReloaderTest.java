@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.lkmd.testing.Await.waitFor;
 
 class ReloaderTest {
     @TempDir
@@ -72,19 +73,19 @@ class ReloaderTest {
         try (Reloader r = new Reloader(Root.of(root), modules, config, "6.1.0-test",
                 new DaemonConfig.Reload(true, false, Duration.ofMillis(100)), reloads::incrementAndGet).start()) {
             java.util.function.Supplier<Thread.State> watcherState = () -> watcherState(others);
-            assertTrue(waitFor(() -> watcherState.get() == Thread.State.WAITING, 10), "idle watcher: " + watcherState.get());
+            assertTrue(waitFor(() -> watcherState.get() == Thread.State.WAITING, Duration.ofSeconds(10)), "idle watcher: " + watcherState.get());
             Files.writeString(root.resolve("etc/modprobe.d/x.conf"), "# x\n");
-            assertTrue(waitFor(() -> reloads.get() == 1, 10), "no reload after an edit");
-            assertTrue(waitFor(() -> watcherState.get() == Thread.State.WAITING, 10), "after the reload: " + watcherState.get());
+            assertTrue(waitFor(() -> reloads.get() == 1, Duration.ofSeconds(10)), "no reload after an edit");
+            assertTrue(waitFor(() -> watcherState.get() == Thread.State.WAITING, Duration.ofSeconds(10)), "after the reload: " + watcherState.get());
             // a directory removed: looked for every few seconds until it is back, then watched again
             Path late = root.resolve("run/lkmd/rules.d");
             Files.delete(late);
-            assertTrue(waitFor(() -> watcherState.get() == Thread.State.TIMED_WAITING, 10), "missing dir: " + watcherState.get());
+            assertTrue(waitFor(() -> watcherState.get() == Thread.State.TIMED_WAITING, Duration.ofSeconds(10)), "missing dir: " + watcherState.get());
             Files.createDirectories(late);
-            assertTrue(waitFor(() -> watcherState.get() == Thread.State.WAITING, 15), "dir back: " + watcherState.get());
+            assertTrue(waitFor(() -> watcherState.get() == Thread.State.WAITING, Duration.ofSeconds(15)), "dir back: " + watcherState.get());
             int before = reloads.get();
             Files.writeString(late.resolve("10-late.rules"), "# late\n");
-            assertTrue(waitFor(() -> reloads.get() > before, 10), "no reload for the re-created directory");
+            assertTrue(waitFor(() -> reloads.get() > before, Duration.ofSeconds(10)), "no reload for the re-created directory");
         }
     }
 
@@ -96,17 +97,6 @@ class ReloaderTest {
             }
         }
         return null;
-    }
-
-    private static boolean waitFor(java.util.function.BooleanSupplier c, int seconds) throws InterruptedException {
-        long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-        while (System.nanoTime() < end) {
-            if (c.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return c.getAsBoolean();
     }
 
     @Test

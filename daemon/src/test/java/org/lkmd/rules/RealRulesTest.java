@@ -30,18 +30,10 @@ class RealRulesTest {
     private static final Path SHIPPED = Path.of(System.getProperty("lkmd.testRoots", "../tests/roots"))
             .resolve("../../rules/80-lkmd-drivers.rules").normalize();
 
-    /** True when Debian's udev rules are there (a machine without udev, or a bare test root, has none). */
-    private static boolean debianUdevRules() {
-        try (Stream<Path> s = Files.list(UDEV_RULES)) {
-            return s.anyMatch(p -> p.getFileName().toString().endsWith(".rules"));
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     @Test
     void everyDebianUdevRulesFileParsesWithoutErrors() {
-        assumeTrue(debianUdevRules(), "Debian's udev rules are not installed (no " + UDEV_RULES + "/*.rules)");
+        // other packages (lvm2, systemd-container...) drop a few rules there too: udev's own file says udev is in
+        assumeTrue(Files.isRegularFile(UDEV_RULES.resolve("50-udev-default.rules")), "Debian's udev package is not installed");
         ParseResult<RuleSet> r = RulesLoader.load(List.of(UDEV_RULES));
         List<Diagnostic> errors = r.diagnostics().stream().filter(d -> d.severity() == Severity.ERROR).toList();
         assertEquals(List.of(), errors);

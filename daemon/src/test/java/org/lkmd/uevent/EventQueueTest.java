@@ -3,6 +3,7 @@ package org.lkmd.uevent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.lkmd.testing.Await.waitFor;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -205,7 +206,7 @@ class EventQueueTest {
             q.put(ev(1, "/devices/virtual/net/eth0"));
             q.put(ev(2, "/devices/virtual/net/wan0", "DEVPATH_OLD", "/devices/virtual/net/eth0"));
             q.put(ev(3, "/devices/virtual/net/lo"));
-            assertTrue(waitFor(() -> t.spans.containsKey(3L)), "independent event 3 blocked");
+            assertTrue(waitFor(() -> t.spans.containsKey(3L), java.time.Duration.ofSeconds(20)), "independent event 3 blocked");
             assertFalse(t.spans.containsKey(2L), "rename ran before the event on its old name");
             gate.countDown();
             assertTrue(q.awaitIdle(WAIT));
@@ -369,7 +370,7 @@ class EventQueueTest {
         })) {
             q.put(ev(1, "/devices/slow"));
             q.put(ev(2, "/devices/slow/child"));
-            assertTrue(waitFor(() -> q.stats().slow() == 1), "never reported slow");
+            assertTrue(waitFor(() -> q.stats().slow() == 1, java.time.Duration.ofSeconds(20)), "never reported slow");
             assertFalse(q.awaitIdle(Duration.ofMillis(100)));
             List<EventQueue.Running> now = q.running();
             assertEquals(1, now.size());
@@ -423,7 +424,7 @@ class EventQueueTest {
         q.put(ev(1, "/devices/a"));
         q.put(ev(3, "/devices/c"));
         q.put(ev(2, "/devices/b"));
-        assertTrue(waitFor(() -> q.stats().running() == 1));
+        assertTrue(waitFor(() -> q.stats().running() == 1, java.time.Duration.ofSeconds(20)));
         new Thread(() -> {
             sleep(200);
             gate.countDown();
@@ -451,16 +452,5 @@ class EventQueueTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    static boolean waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(5);
-        }
-        return true;
     }
 }

@@ -84,7 +84,7 @@ class PipelineTest {
             for (int i = 0; i < 3; i++) {
                 RealKernel.writeUevent(dev, "change " + tag);
             }
-            assertTrue(EventQueueTest.waitFor(() -> q.stats().producerWaits() > 0), "owner never blocked");
+            assertTrue(org.lkmd.testing.Await.waitFor(() -> q.stats().producerWaits() > 0, java.time.Duration.ofSeconds(20)), "owner never blocked");
             src.stop();
             owner.join(TimeUnit.SECONDS.toMillis(5));
             assertFalse(owner.isAlive(), "stop() did not free an owner blocked on back-pressure");

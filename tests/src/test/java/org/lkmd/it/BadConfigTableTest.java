@@ -10,23 +10,13 @@ import ch.qos.logback.core.read.ListAppender;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lkmd.config.DaemonConfig;
 import org.lkmd.config.Root;
-import org.lkmd.daemon.Daemon;
-import org.lkmd.daemon.SnapshotLoader;
-import org.lkmd.kernel.SimulatedKernel;
 import org.lkmd.rules.RulesLoader;
 import org.slf4j.LoggerFactory;
 
@@ -146,15 +136,15 @@ class BadConfigTableTest {
         int goodRules = RulesLoader.load(Root.of(root)).value().orElseThrow().size();
         c.breakage.apply(root);
         log.list.clear();
-        Running d = Running.start(root);
+        SimulatingDaemon d = SimulatingDaemon.over(root).release(REL).startOrExit();
         String said = said(c.says);
-        if (d.exit.isPresent()) {
-            check(wrong, c, "start", c.start == Start.EXITS_2 && d.exit.get() == 2, "exit " + d.exit.get());
+        if (d.exit().isPresent()) {
+            check(wrong, c, "start", c.start == Start.EXITS_2 && d.exit().get() == 2, "exit " + d.exit().get());
             check(wrong, c, "start log", !said.isEmpty(), "log lacks '" + c.says + "'");
-            return "exit " + d.exit.get() + ": `" + said + "`";
+            return "exit " + d.exit().get() + ": `" + said + "`";
         }
         int rules = d.daemon.snapshot().rules().size();
-        d.stop();
+        assertEquals(0, d.stop());
         check(wrong, c, "start", c.start == Start.RUNS, "daemon ran");
         check(wrong, c, "start rules", c.rules < 0 || goodRules + c.rules == rules, rules + " rules, good root has " + goodRules);
         check(wrong, c, "start log", !said.isEmpty(), "log lacks '" + c.says + "'");
@@ -163,8 +153,8 @@ class BadConfigTableTest {
 
     private static String atReload(Case c, Path dir, List<String> wrong) throws Exception {
         Path root = goodRoot(dir);
-        Running d = Running.start(root);
-        assertTrue(d.exit.isEmpty(), "the good root did not start");
+        SimulatingDaemon d = SimulatingDaemon.over(root).release(REL).startOrExit();
+        assertTrue(d.exit().isEmpty(), "the good root did not start");
         long gen = d.daemon.snapshot().generation();
         int goodRules = d.daemon.snapshot().rules().size();
         c.breakage.apply(root);
@@ -172,7 +162,7 @@ class BadConfigTableTest {
         boolean swapped = d.daemon.reload();
         long genAfter = d.daemon.snapshot().generation();
         int rules = d.daemon.snapshot().rules().size();
-        d.stop();
+        assertEquals(0, d.stop());
         String said = said(c.says);
         check(wrong, c, "reload", swapped == (c.reload == Reload.SWAPPED) && (genAfter > gen) == swapped,
                 "swapped=" + swapped + ", generation " + gen + " -> " + genAfter);
@@ -196,36 +186,6 @@ class BadConfigTableTest {
         return log.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains(text))
                 .findFirst().orElse("").replace("|", "\\|")
                 .replaceAll(java.util.regex.Pattern.quote(tmp.toString()) + "/(start|reload)-[0-9]+", "ROOT");
-    }
-
-    /** A daemon started in a thread: either it returned an exit code or it is ready. */
-    static final class Running {
-        Daemon daemon;
-        CompletableFuture<Integer> result;
-        Optional<Integer> exit = Optional.empty();
-
-        static Running start(Path root) throws Exception {
-            Running r = new Running();
-            Root fake = Root.of(root);
-            Path state = root.resolve("run/lkmd/simulate");
-            Files.createDirectories(state);
-            r.daemon = new Daemon(fake, SimulatedKernel.on(fake).release(REL).stateDir(state).build(),
-                    new SnapshotLoader(fake, REL, Clock.systemUTC()), Clock.systemUTC(), Map.of(), true,
-                    Optional.of(DaemonConfig.ColdplugMode.OFF));
-            r.result = CompletableFuture.supplyAsync(r.daemon::run);
-            while (!r.daemon.awaitReady(Duration.ofMillis(50))) {
-                if (r.result.isDone()) {
-                    r.exit = Optional.of(r.result.get());
-                    return r;
-                }
-            }
-            return r;
-        }
-
-        void stop() throws Exception {
-            daemon.stop();
-            assertEquals(0, result.get(30, TimeUnit.SECONDS));
-        }
     }
 
     /** lkmd.toml, the shipped rules plus one rule file, a modprobe.d file, a two-module text index. */

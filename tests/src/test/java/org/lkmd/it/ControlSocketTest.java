@@ -5,7 +5,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lkmd.config.DaemonConfig;
 import org.lkmd.config.Root;
 import org.lkmd.control.ControlClient;
 import org.lkmd.control.ControlCodec;
@@ -25,21 +24,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.lkmd.testing.Await.waitFor;
 
 /**
  * The control socket and the admin verbs against a daemon running in-process with --simulate on
@@ -56,8 +53,8 @@ class ControlSocketTest {
     static Path root;
     static String r;
     static String rel;
+    static SimulatingDaemon sim;
     static Daemon daemon;
-    static Thread thread;
 
     @BeforeAll
     static void start() throws Exception {
@@ -80,16 +77,9 @@ class ControlSocketTest {
         Files.writeString(rules.resolve("10-slow.rules"), SLOW_RULE);
         Files.writeString(root.resolve("etc/lkmd/lkmd.toml"), goodToml());
         r = root.toString();
-        Path state = root.resolve("run/lkmd/simulate");
-        Files.createDirectories(state);
-        Root rt = Root.of(root);
-        daemon = new Daemon(rt, SimulatedKernel.on(rt).release(rel).stateDir(state).build(),
-                new SnapshotLoader(rt, rel, Clock.systemUTC()), Clock.systemUTC(), Map.of(), true,
-                Optional.of(DaemonConfig.ColdplugMode.OFF));
-        thread = new Thread(daemon::run, "daemon-under-test");
-        thread.start();
-        assertTrue(daemon.awaitReady(Duration.ofSeconds(60)), "daemon did not become ready");
-        waitFor(() -> Files.exists(root.resolve("run/lkmd/control")), Duration.ofSeconds(10));
+        sim = SimulatingDaemon.over(root).release(rel).start();
+        daemon = sim.daemon;
+        sim.controlSocket();
     }
 
     static String goodToml() {
@@ -98,16 +88,8 @@ class ControlSocketTest {
 
     @AfterAll
     static void stop() throws InterruptedException {
-        if (daemon != null) {
-            daemon.stop();
-            thread.join(30_000);
-        }
-    }
-
-    static void waitFor(BooleanSupplier done, Duration max) throws InterruptedException {
-        long end = System.nanoTime() + max.toNanos();
-        while (!done.getAsBoolean() && System.nanoTime() < end) {
-            Thread.sleep(50);
+        if (sim != null) {
+            sim.close();
         }
     }
 

@@ -2,7 +2,6 @@ package org.lkmd.it;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lkmd.config.DaemonConfig;
 import org.lkmd.config.Root;
 import org.lkmd.daemon.Daemon;
 import org.lkmd.daemon.SnapshotLoader;
@@ -16,20 +15,19 @@ import org.lkmd.uevent.UeventParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.lkmd.testing.Await.waitFor;
 
 /**
  * Faults around the daemon, loading for real (not --simulate) into a {@link SimulatedKernel} over a
@@ -115,18 +113,15 @@ class DaemonFaultsTest {
                 return step(events.get(i++));
             }
         };
-        Daemon d = new Daemon(r, kernel, new SnapshotLoader(r, rel, Clock.systemUTC()), Clock.systemUTC(), Map.of(),
-                false, Optional.of(DaemonConfig.ColdplugMode.OFF), new ScriptedUeventSource(script, new UeventParser()));
         Map<Long, Boolean> hookAliveWhenDone = new ConcurrentHashMap<>();
         List<EventRecord> records = java.util.Collections.synchronizedList(new ArrayList<>());
-        d.events().subscribe(rec -> {
-            records.add(rec);
-            hookAliveWhenDone.put(rec.seqnum(), anyAlive(pids));
-        });
-        Thread t = new Thread(d::run, "daemon-under-test");
-        t.start();
-        try {
-            SimulatingDaemon.waitFor(() -> records.size() >= 4, Duration.ofSeconds(120));
+        try (SimulatingDaemon d = SimulatingDaemon.over(root).release(rel).loadingInto(kernel)
+                .source(new ScriptedUeventSource(script, new UeventParser()))
+                .onRecord(rec -> {
+                    records.add(rec);
+                    hookAliveWhenDone.put(rec.seqnum(), anyAlive(pids));
+                }).start()) {
+            waitFor(() -> records.size() >= 4, Duration.ofSeconds(120));
             assertEquals(4, records.size(), "records: " + records);
             for (long seq = 2; seq <= 4; seq++) {
                 assertTrue(hookAliveWhenDone.get(seq), "event " + seq + " was handled only after the hook ended");
@@ -143,9 +138,6 @@ class DaemonFaultsTest {
             assertTrue(kernel.loadOrder().containsAll(List.of("virtio_rng", "virtio_balloon", "crc16")), kernel.loadOrder().toString());
             assertTrue(Files.exists(root.resolve("sys/module/virtio_rng/initstate")));
             assertFalse(kernel.loadOrder().contains("pcspkr"));
-        } finally {
-            d.stop();
-            t.join(30_000);
         }
     }
 
@@ -156,22 +148,17 @@ class DaemonFaultsTest {
         Root r = Root.of(root);
         String rel = RealTree.release();
         SimulatedKernel kernel = SimulatedKernel.on(r).release(rel).failing("crc16", Errno.ENOEXEC).build();
-        Daemon d = new Daemon(r, kernel, new SnapshotLoader(r, rel, Clock.systemUTC()), Clock.systemUTC(), Map.of(),
-                false, Optional.of(DaemonConfig.ColdplugMode.OFF),
-                new ScriptedUeventSource(List.of(step(add("/devices/fake/dual", "lkmd-test:dual", 7))), new UeventParser()));
-        Thread t = new Thread(d::run, "daemon-under-test");
-        t.start();
-        try {
-            SimulatingDaemon.waitFor(() -> !d.events().forDevpath("/devices/fake/dual").isEmpty(), Duration.ofSeconds(60));
+        try (SimulatingDaemon sim = SimulatingDaemon.over(root).release(rel).loadingInto(kernel)
+                .source(new ScriptedUeventSource(List.of(step(add("/devices/fake/dual", "lkmd-test:dual", 7))), new UeventParser()))
+                .start()) {
+            Daemon d = sim.daemon;
+            waitFor(() -> !d.events().forDevpath("/devices/fake/dual").isEmpty(), Duration.ofSeconds(60));
             EventRecord rec = d.events().forDevpath("/devices/fake/dual").get(0);
             Map<String, EventRecord.Result> got = new LinkedHashMap<>();
             rec.outcomes().forEach(o -> got.put(o.what(), o.result()));
             assertEquals(Map.of("crc16", EventRecord.Result.FAILED, "crc_itu_t", EventRecord.Result.LOADED), got);
             assertEquals(List.of("crc_itu_t"), kernel.loadOrder());
             assertEquals(Map.of("ENOEXEC", 1L), d.events().failuresByErrno());
-        } finally {
-            d.stop();
-            t.join(30_000);
         }
     }
 
@@ -202,17 +189,10 @@ class DaemonFaultsTest {
     }
 
     private static void awaitFile(Path f, int lines) {
-        long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (System.nanoTime() < end) {
-            if (readPids(f).size() >= lines) {
-                return;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        try {
+            waitFor(() -> readPids(f).size() >= lines, Duration.ofSeconds(120));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.lkmd.testing.Await.waitFor;
 
 /**
  * The daemon in --simulate mode on this machine's real kernel: uevents made by writing {@code add}
@@ -59,10 +60,6 @@ class DaemonSimulateTest {
         return SimulatingDaemon.devicesWithModalias();
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier done, Duration max) throws InterruptedException {
-        SimulatingDaemon.waitFor(done, max);
-    }
-
     @Test
     void realUeventsPlanWhatKmodWouldLoad() throws Exception {
         Map<String, String> devices = devicesWithModalias();
@@ -87,6 +84,7 @@ class DaemonSimulateTest {
         long planned = devices.keySet().stream().map(daemon.events()::forDevpath)
                 .filter(rs -> rs.get(rs.size() - 1).outcomes().stream()
                         .anyMatch(o -> o.result() == EventRecord.Result.DRY_RUN)).count();
+        assertTrue(planned > 0, "no real uevent planned a load: the comparison with kmod compared no load");
         System.out.println("lkmd daemon --simulate: " + devices.size() + " real uevents with MODALIAS, "
                 + planned + " planned loads, all equal to kmod's --show-depends");
     }

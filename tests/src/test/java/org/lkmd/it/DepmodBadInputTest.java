@@ -27,7 +27,7 @@ class DepmodBadInputTest {
 
     @BeforeAll
     static void release() throws IOException {
-        rel = KmodTree.release();
+        rel = RealTree.release();
     }
 
     private static Path realModule(String name) throws IOException {

@@ -22,7 +22,7 @@ class DepmodDifferentialTest {
 
     @BeforeAll
     static void release() throws IOException {
-        rel = KmodTree.release();
+        rel = RealTree.release();
     }
 
     /** Runs both tools on identical trees under {@code kmodRoot} and {@code lkmdRoot}; asserts identical outputs. */

@@ -22,7 +22,7 @@ class DepmodOptionsTest {
 
     @BeforeAll
     static void release() throws IOException {
-        rel = KmodTree.release();
+        rel = RealTree.release();
     }
 
     private static Path realModule(String name) throws IOException {

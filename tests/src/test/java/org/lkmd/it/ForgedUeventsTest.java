@@ -15,6 +15,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.lkmd.testing.Await.waitFor;
 
 /**
  * Forged uevents from userspace (tests/bench/forge-uevents.py): well-formed kernel-format datagrams
@@ -63,7 +64,7 @@ class ForgedUeventsTest {
             assumeTrue(Files.exists(Path.of("/sys/devices/platform/pcspkr/uevent")), "no pcspkr device");
             String tag = java.util.UUID.randomUUID().toString();
             Files.writeString(Path.of("/sys/devices/platform/pcspkr/uevent"), "change " + tag);
-            SimulatingDaemon.waitFor(() -> d.records().stream().anyMatch(x -> tag.equals(x.synthUuid())),
+            waitFor(() -> d.records().stream().anyMatch(x -> tag.equals(x.synthUuid())),
                     Duration.ofSeconds(60));
             assertTrue(d.records().stream().anyMatch(x -> tag.equals(x.synthUuid())), "the real event was not handled");
 

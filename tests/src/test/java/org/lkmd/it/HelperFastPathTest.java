@@ -4,23 +4,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lkmd.config.DaemonConfig;
-import org.lkmd.config.Root;
 import org.lkmd.daemon.Daemon;
-import org.lkmd.daemon.SnapshotLoader;
-import org.lkmd.kernel.SimulatedKernel;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -33,8 +24,8 @@ class HelperFastPathTest {
     static Path root;
     static Path helper;
     static String rel;
+    static SimulatingDaemon sim;
     static Daemon daemon;
-    static Thread thread;
 
     @BeforeAll
     static void start() throws Exception {
@@ -43,27 +34,15 @@ class HelperFastPathTest {
         rel = RealTree.release();
         root = FakeRoots.hostLike(tmp.resolve("root"));
         Files.createDirectories(root.resolve("sys"));
-        Path state = root.resolve("run/lkmd/simulate");
-        Files.createDirectories(state);
-        Root r = Root.of(root);
-        daemon = new Daemon(r, SimulatedKernel.on(r).release(rel).stateDir(state).build(),
-                new SnapshotLoader(r, rel, Clock.systemUTC()), Clock.systemUTC(), Map.of(), true,
-                Optional.of(DaemonConfig.ColdplugMode.OFF));
-        thread = new Thread(daemon::run, "daemon-under-test");
-        thread.start();
-        assertTrue(daemon.awaitReady(Duration.ofSeconds(60)), "daemon did not become ready");
-        Path socket = root.resolve("run/lkmd/control");
-        for (int i = 0; i < 200 && !Files.exists(socket); i++) {
-            Thread.sleep(50);
-        }
-        assertTrue(Files.exists(socket), "no control socket at " + socket);
+        sim = SimulatingDaemon.over(root).release(rel).start();
+        daemon = sim.daemon;
+        sim.controlSocket();
     }
 
     @AfterAll
     static void stop() throws InterruptedException {
-        if (daemon != null) {
-            daemon.stop();
-            thread.join(30_000);
+        if (sim != null) {
+            sim.close();
         }
     }
 

@@ -24,14 +24,6 @@ final class KmodTree {
     private KmodTree() {
     }
 
-    /** The release of the installed tree (the first under /lib/modules with a modules.order). */
-    static String release() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of("/lib/modules"))) {
-            return s.filter(p -> Files.exists(p.resolve("modules.order"))).map(p -> p.getFileName().toString())
-                    .sorted().findFirst().orElseThrow(() -> new IllegalStateException("no module tree in /lib/modules"));
-        }
-    }
-
     /** Hard-links the installed tree into {@code root/lib/modules/REL}, without the depmod outputs. */
     static Path linkTree(Path root, String rel) throws IOException, InterruptedException {
         Path mods = root.resolve("lib/modules");

@@ -24,7 +24,7 @@ class ModinfoDifferentialTest {
 
     @BeforeAll
     static void release() throws IOException {
-        rel = KmodTree.release();
+        rel = RealTree.release();
     }
 
     private static List<String> moduleNames() throws IOException {

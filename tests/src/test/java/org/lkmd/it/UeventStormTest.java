@@ -27,6 +27,7 @@ import java.util.concurrent.Future;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.lkmd.testing.Await.waitFor;
 
 /**
  * Storms of real kernel uevents ({@code add UUID} written to the uevent files of this machine's
@@ -74,7 +75,7 @@ class UeventStormTest {
         for (String p : devices.keySet()) {
             Files.writeString(Path.of("/sys" + p + "/uevent"), "add " + tag);
         }
-        SimulatingDaemon.waitFor(() -> d.records().stream().filter(r -> tag.equals(r.synthUuid())).count() >= devices.size(),
+        waitFor(() -> d.records().stream().filter(r -> tag.equals(r.synthUuid())).count() >= devices.size(),
                 Duration.ofSeconds(120));
         Map<String, List<String>> plans = new TreeMap<>();
         for (EventRecord r : d.records()) {
@@ -101,7 +102,7 @@ class UeventStormTest {
             Storm s = storm(new ArrayList<>(devices.keySet()), tag, EVENTS);
             assertEquals(EVENTS, s.written());
             NetlinkUeventSource src = (NetlinkUeventSource) d.daemon.source();
-            SimulatingDaemon.waitFor(() -> d.records().stream().filter(r -> tag.equals(r.synthUuid())).count() >= EVENTS
+            waitFor(() -> d.records().stream().filter(r -> tag.equals(r.synthUuid())).count() >= EVENTS
                     || src.overflows() > 0, Duration.ofSeconds(300));
             awaitIdle(d.daemon);
 
@@ -150,7 +151,7 @@ class UeventStormTest {
             Map<String, List<String>> plans = baseline(d, devices);
             NetlinkUeventSource src = (NetlinkUeventSource) d.daemon.source();
             Storm s = storm(new ArrayList<>(devices.keySet()), UUID.randomUUID().toString(), EVENTS);
-            SimulatingDaemon.waitFor(() -> d.daemon.resyncs() > 0, Duration.ofSeconds(300));
+            waitFor(() -> d.daemon.resyncs() > 0, Duration.ofSeconds(300));
             awaitIdle(d.daemon);
             Thread.sleep(500); // a rescan still pending is submitted by now; wait for it too
             awaitIdle(d.daemon);
