@@ -1,5 +1,7 @@
 package org.lkmd.elf;
 
+import org.lkmd.index.Fnmatch;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,7 +14,7 @@ import java.util.Set;
 
 /**
  * Finds modules by name or alias for modinfo, in libkmod's order of sources: {@code modules.dep}
- * by name, then {@code modules.alias} patterns (shell-glob matched), then builtin modules
+ * by name, then {@code modules.alias} patterns (matched with glibc's fnmatch, as modprobe does), then builtin modules
  * ({@code modules.builtin}, with records from {@code modules.builtin.modinfo}).
  */
 public final class ModuleLookup {
@@ -59,7 +61,7 @@ public final class ModuleLookup {
             int sp = line.lastIndexOf(' ');
             String pattern = line.substring(6, sp);
             String n = AliasNormalizer.normalize(pattern);
-            if (n != null && Glob.matches(n, key)) {
+            if (n != null && Fnmatch.fnmatch(n, key)) {
                 names.add(line.substring(sp + 1));
             }
         }

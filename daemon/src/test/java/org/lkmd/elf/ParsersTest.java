@@ -25,13 +25,6 @@ class ParsersTest {
         assertNull(AliasNormalizer.normalize("a[bc"));
     }
 
-    @ParameterizedTest
-    @CsvSource({"pci:v00008086d*,pci:v00008086d00001502,true", "pci:v00008086d*,pci:v00008087d0,false",
-            "a?c,abc,true", "[!x]b,ab,true", "[a-c]z,dz,false", "*,'',true"})
-    void globBehavesLikeFnmatch(String pattern, String text, boolean expected) {
-        assertEquals(expected, Glob.matches(pattern, text));
-    }
-
     @Test
     void modinfoSplitsOnNulRunsAndKeepsRecordsWithoutEquals() {
         byte[] sec = "\0\0license=GPL\0\0alias=a\0flag\0alias=b=c".getBytes(StandardCharsets.ISO_8859_1);
