@@ -1,11 +1,12 @@
 package org.lkmd.cli;
 
+import org.lkmd.base.ModuleNames;
 import org.lkmd.elf.BuiltinModinfo;
 import org.lkmd.elf.KoFile;
 import org.lkmd.elf.KoFileException;
 import org.lkmd.elf.ModInfo;
 import org.lkmd.elf.ModuleInfoFormatter;
-import org.lkmd.elf.ModuleName;
+import org.lkmd.elf.ModuleFiles;
 import org.lkmd.index.DepEntry;
 import org.lkmd.index.ModuleIndex;
 import org.lkmd.index.ModuleIndexLoader;
@@ -95,10 +96,10 @@ public final class Modinfo extends Verb {
         int rc = 0;
         for (String name : modules) {
             Path asPath = Path.of(name);
-            if (!modname && Files.isRegularFile(asPath) && ModuleName.isModuleFile(asPath.getFileName().toString())) {
+            if (!modname && Files.isRegularFile(asPath) && ModuleFiles.isModuleFile(asPath.getFileName().toString())) {
                 // like kmod: relative paths get the working directory prepended, nothing is normalized
                 String shown = name.startsWith("/") ? name : System.getProperty("user.dir") + "/" + name;
-                rc |= showFile(fmt, asPath, shown, ModuleName.fromPath(name));
+                rc |= showFile(fmt, asPath, shown, ModuleNames.fromPath(name));
                 continue;
             }
             List<ModuleRef> found;
@@ -171,7 +172,7 @@ public final class Modinfo extends Verb {
             if (ctx == null) {
                 return List.of();
             }
-            String name = org.lkmd.index.ModuleNames.fromPath(query);
+            String name = ModuleNames.normalizeName(query);
             if (index.dep(name).isPresent() || index.builtin(name)) {
                 return List.of(ctx.byName(name));
             }

@@ -12,7 +12,7 @@ import org.lkmd.loader.LoadStep;
 import org.lkmd.loader.ModuleRef;
 import org.lkmd.loader.ResolveContext;
 import org.lkmd.modprobe.ConfigEntry;
-import org.lkmd.index.ModuleNames;
+import org.lkmd.base.ModuleNames;
 import org.lkmd.rules.KmodBuiltin;
 import org.lkmd.rules.RuleOutcome;
 import org.lkmd.rules.RulesEngine;

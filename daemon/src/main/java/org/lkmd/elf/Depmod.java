@@ -170,7 +170,7 @@ public final class Depmod {
                     if (newerModule(p, mtime)) {
                         return true;
                     }
-                } else if (ModuleName.isModuleFile(n) && Files.getLastModifiedTime(p).toMillis() / 1000 > mtime) {
+                } else if (ModuleFiles.isModuleFile(n) && Files.getLastModifiedTime(p).toMillis() / 1000 > mtime) {
                     return true;
                 }
             }

@@ -1,5 +1,6 @@
 package org.lkmd.elf;
 
+import org.lkmd.base.ModuleNames;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
@@ -54,7 +55,7 @@ final class ModuleScanner {
             if (!Files.exists(p)) {
                 throw new NoSuchFileException(p.toString());
             }
-            String modname = ModuleName.fromPath(p.toString());
+            String modname = ModuleNames.fromPath(p.toString());
             String rel = p.startsWith(moduleDir) ? moduleDir.relativize(p).toString() : null;
             byName.put(modname, new DepmodModule(modname, p, rel, dirname));
         }
@@ -91,7 +92,7 @@ final class ModuleScanner {
                 if (a.isDirectory()) {
                     walk(p, false);
                 } else if (a.isRegularFile()) {
-                    if (ModuleName.isModuleFile(name)) {
+                    if (ModuleFiles.isModuleFile(name)) {
                         consider(p);
                     }
                 } else {
@@ -102,7 +103,7 @@ final class ModuleScanner {
     }
 
     private void consider(Path p) {
-        String modname = ModuleName.fromPath(p.toString());
+        String modname = ModuleNames.fromPath(p.toString());
         DepmodModule old = byName.get(modname);
         if (old != null && oldIsHigherPriority(old, p, modname)) {
             log.debug("Ignored lower priority: " + p + ", higher: " + old.shown);

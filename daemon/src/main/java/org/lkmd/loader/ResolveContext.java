@@ -3,7 +3,7 @@ package org.lkmd.loader;
 import org.lkmd.index.DepEntry;
 import org.lkmd.modprobe.ConfigEntry;
 import org.lkmd.modprobe.ModprobeConfig;
-import org.lkmd.index.ModuleNames;
+import org.lkmd.base.ModuleNames;
 import org.lkmd.modprobe.Softdep;
 
 import java.nio.file.Path;

@@ -1,8 +1,6 @@
 package org.lkmd.elf;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -12,19 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 class ParsersTest {
-    @ParameterizedTest
-    @CsvSource({"usb:v*p*d*dc*dsc*dp*ic*isc*ip*in*,usb:v*p*d*dc*dsc*dp*ic*isc*ip*in*", "char-major-10-1,char_major_10_1",
-            "pci:v[0-9]-x,pci:v[0-9]_x"})
-    void aliasNormalizationKeepsBracketsAndUnderscoresDashes(String in, String out) {
-        assertEquals(out, AliasNormalizer.normalize(in));
-    }
-
-    @Test
-    void unbalancedBracketsAreRejected() {
-        assertNull(AliasNormalizer.normalize("a]b"));
-        assertNull(AliasNormalizer.normalize("a[bc"));
-    }
-
     @Test
     void modinfoSplitsOnNulRunsAndKeepsRecordsWithoutEquals() {
         byte[] sec = "\0\0license=GPL\0\0alias=a\0flag\0alias=b=c".getBytes(StandardCharsets.ISO_8859_1);
@@ -44,11 +29,5 @@ class ParsersTest {
         assertEquals(List.of("extra/foo"), c.overrides());
         assertEquals(List.of("a", "b"), c.excludes());
         assertEquals(List.of("/opt/ext"), c.externals());
-    }
-
-    @ParameterizedTest
-    @CsvSource({"kernel/drivers/net/e1000e.ko,e1000e", "snd-hda-intel.ko.xz,snd_hda_intel", "/x/y/a.b.ko,a"})
-    void moduleNamesComeFromTheBasename(String path, String name) {
-        assertEquals(name, ModuleName.fromPath(path));
     }
 }
