@@ -1,5 +1,6 @@
-package org.lkmd.elf;
+package org.lkmd.depmod;
 
+import org.lkmd.elf.BuiltinModinfo;
 import org.lkmd.base.ModuleNames;
 import org.lkmd.index.BinIndexWriter;
 

@@ -1,5 +1,6 @@
-package org.lkmd.elf;
+package org.lkmd.depmod;
 
+import org.lkmd.elf.ModuleFiles;
 import org.lkmd.base.ModuleNames;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;

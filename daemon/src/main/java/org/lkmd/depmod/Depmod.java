@@ -1,5 +1,6 @@
-package org.lkmd.elf;
+package org.lkmd.depmod;
 
+import org.lkmd.elf.ModuleFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
