@@ -44,7 +44,7 @@ class LayeringTest {
             .layer("elf").definedBy("org.lkmd.elf..")
             .layer("kernel").definedBy("org.lkmd.kernel..")
             .layer("modprobe").definedBy("org.lkmd.modprobe..")
-            .optionalLayer("depmod").definedBy("org.lkmd.depmod..")
+            .layer("depmod").definedBy("org.lkmd.depmod..")
             .layer("loader").definedBy("org.lkmd.loader..")
             .layer("uevent").definedBy("org.lkmd.uevent..")
             .layer("rules").definedBy("org.lkmd.rules..")

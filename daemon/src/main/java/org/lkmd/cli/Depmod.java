@@ -1,8 +1,8 @@
 package org.lkmd.cli;
 
 import org.lkmd.config.Root;
-import org.lkmd.elf.DepmodConfig;
-import org.lkmd.elf.DepmodLog;
+import org.lkmd.depmod.DepmodConfig;
+import org.lkmd.depmod.DepmodLog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -118,10 +118,10 @@ public final class Depmod extends Verb {
                 explicit.add(Path.of(p));
             }
         }
-        org.lkmd.elf.Depmod.Options opt = new org.lkmd.elf.Depmod.Options(moduleDir, dirname, release, configPaths, symvers,
+        org.lkmd.depmod.Depmod.Options opt = new org.lkmd.depmod.Depmod.Options(moduleDir, dirname, release, configPaths, symvers,
                 systemMap, errsyms, show, warn, quick, prefix, r::resolve, explicit);
         try {
-            return new org.lkmd.elf.Depmod(opt, log, out()).run();
+            return new org.lkmd.depmod.Depmod(opt, log, out()).run();
         } catch (IOException e) {
             log.error(e.getMessage());
             return 1;

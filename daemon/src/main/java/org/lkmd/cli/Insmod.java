@@ -57,11 +57,11 @@ public final class Insmod extends Verb {
 
     /** insmod's wording, which differs from modprobe's for the common load errors. */
     static String reason(Errno errno) {
-        return switch (errno) {
-            case ENOEXEC -> "Invalid module format";
-            case ENOENT -> "Unknown symbol in module";
-            case ESRCH -> "Module has wrong symbol version";
-            case EINVAL -> "Invalid parameters";
+        return switch (errno.name()) {
+            case "ENOEXEC" -> "Invalid module format";
+            case "ENOENT" -> "Unknown symbol in module";
+            case "ESRCH" -> "Module has wrong symbol version";
+            case "EINVAL" -> "Invalid parameters";
             default -> errno.text();
         };
     }

@@ -1,10 +1,18 @@
 package org.lkmd.cli;
 
+import org.lkmd.base.ModuleNames;
+import org.lkmd.elf.BuiltinModinfo;
 import org.lkmd.elf.KoFile;
 import org.lkmd.elf.KoFileException;
 import org.lkmd.elf.ModInfo;
 import org.lkmd.elf.ModuleInfoFormatter;
-import org.lkmd.elf.ModuleLookup;
+import org.lkmd.elf.ModuleFiles;
+import org.lkmd.index.DepEntry;
+import org.lkmd.index.ModuleIndex;
+import org.lkmd.index.ModuleIndexLoader;
+import org.lkmd.modprobe.ModuleRef;
+import org.lkmd.modprobe.ResolveContext;
+import org.lkmd.modprobe.ModprobeConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -15,11 +23,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * {@code modinfo}: kmod 30's output for module files, module names and aliases (looked up through
- * {@code modules.dep} and {@code modules.alias} of {@code -b BASEDIR}/{@code --root} and {@code -k}
- * release), and builtin modules (from {@code modules.builtin.modinfo}).
+ * {@code modinfo}: kmod 30's output for module files, module names and aliases, and builtin modules
+ * (from {@code modules.builtin.modinfo}). Names and aliases are looked up in the module index of
+ * {@code -b BASEDIR}/{@code --root} and the {@code -k} release through modprobe's lookup chain
+ * ({@link ResolveContext#lookup}), every module found is shown; {@code -m} looks up a module name
+ * only.
  */
 @Command(name = "modinfo", description = "Show information about a Linux Kernel module.")
 public final class Modinfo extends Verb {
@@ -35,6 +46,8 @@ public final class Modinfo extends Verb {
     boolean filename;
     @Option(names = {"-0", "--null"}, description = "Use \\0 instead of \\n")
     boolean nul;
+    @Option(names = {"-m", "--modname"}, description = "Handle argument as module name instead of alias or filename")
+    boolean modname;
     @Option(names = {"-F", "--field"}, paramLabel = "FIELD", description = "Print only provided FIELD")
     String field;
     @Option(names = {"-k", "--kernel"}, paramLabel = "KVER", description = "Use KVER kernel version")
@@ -78,35 +91,109 @@ public final class Modinfo extends Verb {
         String dirname = baseText + "/lib/modules/" + release;
         Path moduleDir = Path.of(dirname);
         ModuleInfoFormatter fmt = new ModuleInfoFormatter(f, nul ? '\0' : '\n');
-        ModuleLookup lookup = new ModuleLookup(moduleDir, dirname);
+        Lookup lookup = new Lookup(moduleDir);
         int rc = 0;
         for (String name : modules) {
             Path asPath = Path.of(name);
-            if (Files.isRegularFile(asPath) && org.lkmd.elf.ModuleName.isModuleFile(asPath.getFileName().toString())) {
+            if (!modname && Files.isRegularFile(asPath) && ModuleFiles.isModuleFile(asPath.getFileName().toString())) {
                 // like kmod: relative paths get the working directory prepended, nothing is normalized
                 String shown = name.startsWith("/") ? name : System.getProperty("user.dir") + "/" + name;
-                rc |= showFile(fmt, asPath, shown, org.lkmd.elf.ModuleName.fromPath(name));
+                rc |= showFile(fmt, asPath, shown, ModuleNames.fromPath(name));
                 continue;
             }
-            List<ModuleLookup.Found> found = lookup.find(name);
-            if (found.isEmpty()) {
-                err().print("modinfo: ERROR: Module " + name + " not found.\n");
-                rc = 1;
-                continue;
+            List<ModuleRef> found;
+            if (modname) {
+                found = lookup.byName(name);
+                if (found.isEmpty()) {
+                    err().print("modinfo: ERROR: Module name " + name + " not found.\n");
+                    rc = 1;
+                    continue;
+                }
+            } else {
+                try {
+                    found = lookup.byAlias(name);
+                } catch (ResolveContext.InvalidNameException e) {
+                    err().print("modinfo: ERROR: Module alias " + name + " not found.\n");
+                    rc = 1;
+                    continue;
+                }
+                if (found.isEmpty()) {
+                    err().print("modinfo: ERROR: Module " + name + " not found.\n");
+                    rc = 1;
+                    continue;
+                }
             }
-            for (ModuleLookup.Found m : found) {
-                if (m.path() == null) {
+            for (ModuleRef m : found) {
+                Optional<String> depPath = lookup.depPath(m);
+                if (depPath.isEmpty()) {
+                    // kmod: a module without a file is shown as builtin, with what modules.builtin.modinfo says
                     ByteArrayOutputStream buf = new ByteArrayOutputStream();
-                    ModInfo info = m.builtinInfo() != null ? m.builtinInfo() : new ModInfo(List.of());
-                    fmt.formatBuiltin(m.name(), info, buf);
+                    fmt.formatBuiltin(m.name(), lookup.builtinInfo(m.name()), buf);
                     out().write(buf.toByteArray());
                 } else {
-                    rc |= showFile(fmt, m.path(), m.shownPath(), m.name());
+                    String p = depPath.get();
+                    rc |= p.startsWith("/") ? showFile(fmt, Path.of(p), p, m.name())
+                            : showFile(fmt, moduleDir.resolve(p), dirname + "/" + p, m.name());
                 }
             }
         }
         out().flush();
         return rc;
+    }
+
+    /**
+     * Finds modules the way kmod's modinfo does: through the module index ({@code .bin} tries, text
+     * files when they are missing) and the same lookup chain as modprobe, with no modprobe.d
+     * configuration (kmod's modinfo creates its context with an empty list of config files, so
+     * config aliases and install lines do not apply).
+     */
+    private static final class Lookup {
+        private final ModuleIndex index;
+        private final ResolveContext ctx;
+        private final Path moduleDir;
+        private BuiltinModinfo builtin;
+
+        Lookup(Path moduleDir) {
+            this.moduleDir = moduleDir;
+            // an unusable index finds nothing, as in kmod, which says only "not found"
+            this.index = new ModuleIndexLoader().load(moduleDir).value().orElse(null);
+            this.ctx = index == null ? null
+                    : new ResolveContext(ModprobeConfig.empty(), index, moduleDir);
+        }
+
+        /** {@code kmod_module_new_from_lookup}: every module a name or alias stands for. */
+        List<ModuleRef> byAlias(String query) throws ResolveContext.InvalidNameException {
+            return ctx == null ? List.of() : ctx.lookup(query);
+        }
+
+        /** {@code -m}: {@code kmod_module_new_from_name_lookup}: modules.dep, then builtin, then builtin aliases. */
+        List<ModuleRef> byName(String query) {
+            if (ctx == null) {
+                return List.of();
+            }
+            String name = ModuleNames.normalizeName(query);
+            if (index.dep(name).isPresent() || index.builtin(name)) {
+                return List.of(ctx.byName(name));
+            }
+            return index.builtinAliases(name).stream().limit(1).map(ctx::byName).toList();
+        }
+
+        /** The module's path as {@code modules.dep} spells it, if it lists the module. */
+        Optional<String> depPath(ModuleRef m) {
+            return index.dep(m.name()).map(DepEntry::path);
+        }
+
+        ModInfo builtinInfo(String name) {
+            if (builtin == null) {
+                try {
+                    builtin = BuiltinModinfo.parse(Files.readAllBytes(moduleDir.resolve("modules.builtin.modinfo")));
+                } catch (IOException e) {
+                    builtin = BuiltinModinfo.parse(new byte[0]);
+                }
+            }
+            ModInfo info = builtin.info(name);
+            return info != null ? info : new ModInfo(List.of());
+        }
     }
 
     private int showFile(ModuleInfoFormatter fmt, Path path, String shown, String name) {

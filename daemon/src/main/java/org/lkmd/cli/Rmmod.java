@@ -1,5 +1,6 @@
 package org.lkmd.cli;
 
+import org.lkmd.base.ModuleNames;
 import org.lkmd.kernel.Errno;
 import org.lkmd.kernel.Kernel;
 import org.lkmd.kernel.KernelException;
@@ -128,15 +129,8 @@ public final class Rmmod extends Verb {
 
     /** A path names a module by its file (foo-bar.ko.xz → foo_bar); anything else is a name. */
     static String moduleName(String arg) {
-        String n = arg;
-        if (arg.contains("/") || Files.isRegularFile(Path.of(arg))) {
-            n = Path.of(arg).getFileName().toString();
-            int dot = n.indexOf(".ko");
-            if (dot > 0) {
-                n = n.substring(0, dot);
-            }
-        }
-        return n.replace('-', '_');
+        return arg.contains("/") || Files.isRegularFile(Path.of(arg)) ? ModuleNames.fromPath(arg)
+                : ModuleNames.normalizeName(arg);
     }
 
     private void error(String msg) {

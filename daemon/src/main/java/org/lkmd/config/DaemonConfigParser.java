@@ -1,5 +1,6 @@
 package org.lkmd.config;
 
+import org.lkmd.base.ModuleNames;
 import com.moandjiezana.toml.Toml;
 
 import java.time.Duration;
@@ -150,7 +151,7 @@ public final class DaemonConfigParser {
             if (o instanceof List<?> l) {
                 for (Object x : l) {
                     if (x instanceof String s && !s.isBlank() && s.matches("[A-Za-z0-9_-]+")) {
-                        out.add(s.replace('-', '_'));
+                        out.add(ModuleNames.normalizeName(s));
                     } else {
                         error(table, key, "must list module names, not " + x);
                         return List.of();

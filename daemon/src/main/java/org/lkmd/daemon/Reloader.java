@@ -2,9 +2,9 @@ package org.lkmd.daemon;
 
 import org.lkmd.config.DaemonConfig;
 import org.lkmd.config.Root;
-import org.lkmd.elf.Depmod;
-import org.lkmd.elf.DepmodConfig;
-import org.lkmd.elf.DepmodLog;
+import org.lkmd.depmod.Depmod;
+import org.lkmd.depmod.DepmodConfig;
+import org.lkmd.depmod.DepmodLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,6 @@
 package org.lkmd.index;
 
+import org.lkmd.base.ModuleNames;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,7 +53,7 @@ public final class ModuleIndexLoader {
                 "modules.builtin.modinfo", diags, text -> {
                     TrieWriter w = new TrieWriter();
                     for (TextIndexReader.Entry e : TextIndexReader.parseBuiltinModinfo(text)) {
-                        TextIndexReader.normalizeAlias(e.key()).ifPresent(k -> w.insert(k, e.value(), 0));
+                        ModuleNames.normalizeAlias(e.key()).ifPresent(k -> w.insert(k, e.value(), 0));
                     }
                     return w;
                 });
@@ -136,7 +137,7 @@ public final class ModuleIndexLoader {
         Map<String, Integer> rank = new HashMap<>();
         for (TextIndexReader.Entry e : entries) {
             int priority = rank.computeIfAbsent(e.value(), v -> rank.size());
-            Optional<String> key = normalize ? TextIndexReader.normalizeAlias(e.key()) : Optional.of(e.key());
+            Optional<String> key = normalize ? ModuleNames.normalizeAlias(e.key()) : Optional.of(e.key());
             key.ifPresent(k -> w.insert(k, e.value(), priority));
         }
         return w;

@@ -1,5 +1,6 @@
 package org.lkmd.index;
 
+import org.lkmd.base.ModuleNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -39,7 +40,7 @@ public final class TextIndexReader {
                 deps.add(d);
             }
         }
-        return Optional.of(new DepEntry(moduleName(path), path, deps));
+        return Optional.of(new DepEntry(ModuleNames.fromPath(path), path, deps));
     }
 
     /** {@code modules.alias} / {@code modules.symbols}: {@code alias KEY VALUE} lines in order. */
@@ -60,7 +61,7 @@ public final class TextIndexReader {
         for (String line : text.split("\n")) {
             String path = line.trim();
             if (!path.isEmpty() && !path.startsWith("#")) {
-                out.add(moduleName(path));
+                out.add(ModuleNames.fromPath(path));
             }
         }
         return out;
@@ -93,13 +94,4 @@ public final class TextIndexReader {
         return out;
     }
 
-    /** A module path's name as kmod computes it: basename up to the first '.', '-' to '_'. */
-    public static String moduleName(String path) {
-        return ModuleNames.fromPath(path);
-    }
-
-    /** libkmod's alias normalization; see {@link ModuleNames#normalizeAlias}. */
-    public static Optional<String> normalizeAlias(String alias) {
-        return ModuleNames.normalizeAlias(alias);
-    }
 }

@@ -1,5 +1,6 @@
 package org.lkmd.kernel;
 
+import org.lkmd.base.ModuleNames;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Memory;
@@ -130,7 +131,7 @@ public final class LinuxKernel implements Kernel {
 
     @Override
     public void deleteModule(String name, int flags) throws KernelException {
-        String n = name.replace('-', '_');
+        String n = ModuleNames.normalizeName(name);
         try {
             libc().syscall(new NativeLong(SYS_DELETE_MODULE), n, flags);
         } catch (LastErrorException e) {

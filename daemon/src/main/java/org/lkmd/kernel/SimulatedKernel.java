@@ -1,5 +1,6 @@
 package org.lkmd.kernel;
 
+import org.lkmd.base.ModuleNames;
 import org.lkmd.config.Root;
 import org.lkmd.elf.Compression;
 
@@ -76,7 +77,7 @@ public final class SimulatedKernel implements Kernel {
 
         /** Every load of this module fails with the errno. */
         public Builder failing(String module, Errno errno) {
-            failing.put(normalize(module), errno);
+            failing.put(ModuleNames.normalizeName(module), errno);
             return this;
         }
 
@@ -149,7 +150,7 @@ public final class SimulatedKernel implements Kernel {
 
     private void load(byte[] image, String fallbackName, String params, String call) throws KernelException {
         Map<String, List<String>> info = modinfo(image);
-        String name = info.containsKey("name") ? normalize(info.get("name").get(0)) : fallbackName;
+        String name = info.containsKey("name") ? ModuleNames.normalizeName(info.get("name").get(0)) : fallbackName;
         if (name == null) {
             throw new KernelException(Errno.ENOEXEC, call);
         }
@@ -165,7 +166,7 @@ public final class SimulatedKernel implements Kernel {
         for (String d : info.getOrDefault("depends", List.of())) {
             for (String part : d.split(",")) {
                 if (!part.isEmpty()) {
-                    deps.add(normalize(part));
+                    deps.add(ModuleNames.normalizeName(part));
                 }
             }
         }
@@ -204,7 +205,7 @@ public final class SimulatedKernel implements Kernel {
 
     @Override
     public synchronized void deleteModule(String name, int flags) throws KernelException {
-        String n = normalize(name);
+        String n = ModuleNames.normalizeName(name);
         String call = "delete_module(" + n + ")";
         ModuleState st = state(n);
         if (st == ModuleState.BUILTIN || st == ModuleState.ABSENT) {
@@ -357,6 +358,7 @@ public final class SimulatedKernel implements Kernel {
             }
             String t = tok.toString();
             int eq = t.indexOf('=');
+            // a parameter name, not a module name: the kernel's parameq() takes '-' and '_' as one
             String key = (eq < 0 ? t : t.substring(0, eq)).replace('-', '_');
             out.put(key, eq < 0 ? "Y" : t.substring(eq + 1));
         }
@@ -394,12 +396,6 @@ public final class SimulatedKernel implements Kernel {
     }
 
     private static String fileModuleName(Path ko) {
-        String f = ko.getFileName().toString();
-        int dot = f.indexOf(".ko");
-        return normalize(dot > 0 ? f.substring(0, dot) : f);
-    }
-
-    private static String normalize(String s) {
-        return s.replace('-', '_');
+        return ModuleNames.fromPath(ko.toString());
     }
 }

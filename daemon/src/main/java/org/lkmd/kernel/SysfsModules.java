@@ -1,5 +1,6 @@
 package org.lkmd.kernel;
 
+import org.lkmd.base.ModuleNames;
 import org.lkmd.config.Root;
 
 import java.io.IOException;
@@ -24,7 +25,7 @@ final class SysfsModules {
     }
 
     Path dir(String name) {
-        return root.sysModule(name.replace('-', '_'));
+        return root.sysModule(ModuleNames.normalizeName(name));
     }
 
     /** {@code initstate}'s word; a directory without it is a builtin module with parameters. */

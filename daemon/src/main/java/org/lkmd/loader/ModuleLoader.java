@@ -197,9 +197,9 @@ public final class ModuleLoader {
 
     /** modprobe's wording for a failed insert, without the {@code modprobe: ERROR: } prefix. */
     public static String insertMessage(String module, Errno errno) {
-        String why = switch (errno) {
-            case ENOENT -> "Unknown symbol in module, or unknown parameter (see dmesg)";
-            case EEXIST -> "Module already in kernel";
+        String why = switch (errno.name()) {
+            case "ENOENT" -> "Unknown symbol in module, or unknown parameter (see dmesg)";
+            case "EEXIST" -> "Module already in kernel";
             default -> errno.text();
         };
         return "could not insert '" + module + "': " + why;

@@ -1,5 +1,6 @@
 package org.lkmd.loader;
 
+import org.lkmd.base.ModuleNames;
 import org.lkmd.kernel.Errno;
 import org.lkmd.kernel.Kernel;
 import org.lkmd.kernel.KernelException;
@@ -105,7 +106,7 @@ public final class ModuleRemover {
 
     public Outcome remove(String module, Options options) {
         Run run = new Run(options);
-        Failure f = run.remove(normalize(module), true, options.removeDependencies());
+        Failure f = run.remove(ModuleNames.normalizeName(module), true, options.removeDependencies());
         return new Outcome(module, f == null ? null : f.errno, f == null ? null : f.message,
                 List.copyOf(run.removed), List.copyOf(run.warnings));
     }
@@ -158,7 +159,7 @@ public final class ModuleRemover {
                 // (snd_intel_sdw_acpi under snd_intel_dspcfg) stays loaded, as with kmod
                 List<String> deps = info.dependencies();
                 for (int i = deps.size() - 1; i >= 0; i--) {
-                    String dn = normalize(deps.get(i));
+                    String dn = ModuleNames.normalizeName(deps.get(i));
                     if (kernel.state(dn) == ModuleState.LIVE && kernel.refcount(dn) == 0) {
                         Failure df = remove(dn, false, false);
                         if (df != null) {
@@ -173,7 +174,7 @@ public final class ModuleRemover {
 
         void softdeps(List<String> mods) {
             for (int i = mods.size() - 1; i >= 0; i--) {
-                Failure f = remove(normalize(mods.get(i)), false, false);
+                Failure f = remove(ModuleNames.normalizeName(mods.get(i)), false, false);
                 if (f != null) {
                     warnings.add(f.message());
                 }
@@ -229,9 +230,5 @@ public final class ModuleRemover {
             Thread.currentThread().interrupt();
         }
         return Math.min(ms * 2, MAX_BACKOFF_MS);
-    }
-
-    private static String normalize(String s) {
-        return s.replace('-', '_');
     }
 }

@@ -1,6 +1,6 @@
 package org.lkmd.modprobe;
 
-import org.lkmd.index.ModuleNames;
+import org.lkmd.base.ModuleNames;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package org.lkmd.modprobe;
 
 import org.lkmd.index.DepEntry;
+import org.lkmd.base.ModuleNames;
 import org.lkmd.index.ModuleIndex;
-import org.lkmd.index.ModuleNames;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -41,11 +41,6 @@ interface LibC extends Library {
     short POLLHUP = 0x10;
     short POLLNVAL = 0x20;
 
-    int EINTR = 4;
-    int EAGAIN = 11;
-    int EPERM = 1;
-    int ENOBUFS = 105;
-
     /** sizeof(struct sockaddr_nl): family u16, pad u16, pid u32, groups u32. */
     int SOCKADDR_NL_SIZE = 12;
     /** sizeof(struct msghdr) on LP64. */

@@ -4,6 +4,8 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.ptr.IntByReference;
+import org.lkmd.kernel.Errno;
+import org.lkmd.kernel.KernelException;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,12 +89,23 @@ final class NetlinkSockets {
         try {
             C.close(fd);
         } catch (LastErrorException e) {
-            log.debug("Failed to close fd {}: errno {}, ignoring", fd, e.getErrorCode());
+            log.debug("Failed to close fd {}: {}, ignoring", fd, errno(e).text());
         }
     }
 
+    /**
+     * A failed libc call as an {@link IOException} worded by the kernel package's errno table
+     * ({@code recvmsg: ENOBUFS (No buffer space available)}); the {@link KernelException} is its
+     * cause, so callers can still read the errno.
+     */
     static IOException io(String what, LastErrorException e) {
-        return new IOException(what + ": errno " + e.getErrorCode(), e);
+        KernelException k = new KernelException(errno(e), what);
+        return new IOException(k.getMessage(), k);
+    }
+
+    /** The errno a libc call failed with. */
+    static Errno errno(LastErrorException e) {
+        return Errno.of(e.getErrorCode());
     }
 
     static void checkPlatform() throws IOException {

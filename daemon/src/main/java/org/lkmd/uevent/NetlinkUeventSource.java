@@ -13,6 +13,7 @@ import static org.lkmd.uevent.NetlinkSockets.sockaddrNl;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.ptr.IntByReference;
+import org.lkmd.kernel.Errno;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -271,7 +272,7 @@ public final class NetlinkUeventSource implements UeventSource {
             try {
                 c.poll(pollfds, 2, -1);
             } catch (LastErrorException e) {
-                if (e.getErrorCode() == LibC.EINTR) {
+                if (NetlinkSockets.errno(e) == Errno.EINTR) {
                     continue;
                 }
                 throw io("poll", e);
@@ -297,11 +298,11 @@ public final class NetlinkUeventSource implements UeventSource {
                 try {
                     n = c.recvmsg(fd, msg, LibC.MSG_DONTWAIT);
                 } catch (LastErrorException e) {
-                    int errno = e.getErrorCode();
-                    if (errno == LibC.EAGAIN || errno == LibC.EINTR) {
+                    Errno errno = NetlinkSockets.errno(e);
+                    if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
                         break;
                     }
-                    if (errno == LibC.ENOBUFS) {
+                    if (errno == Errno.ENOBUFS) {
                         long lost = overflows.incrementAndGet();
                         log.warn("Kernel dropped uevents for this socket (ENOBUFS, overflow #{}), signalling a resync",
                                 lost);
@@ -400,7 +401,7 @@ public final class NetlinkUeventSource implements UeventSource {
             c.write(wakeFd, one, 8);
         } catch (LastErrorException e) {
             // EAGAIN: the counter is already non-zero, the owner will wake anyway.
-            log.debug("Failed to write the wake eventfd: errno {}, ignoring", e.getErrorCode());
+            log.debug("Failed to write the wake eventfd: {}, ignoring", NetlinkSockets.errno(e).text());
         }
         Thread t = owner;
         if (t != null) {

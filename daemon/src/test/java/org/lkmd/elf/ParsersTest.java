@@ -1,10 +1,7 @@
 package org.lkmd.elf;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -12,26 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 class ParsersTest {
-    @ParameterizedTest
-    @CsvSource({"usb:v*p*d*dc*dsc*dp*ic*isc*ip*in*,usb:v*p*d*dc*dsc*dp*ic*isc*ip*in*", "char-major-10-1,char_major_10_1",
-            "pci:v[0-9]-x,pci:v[0-9]_x"})
-    void aliasNormalizationKeepsBracketsAndUnderscoresDashes(String in, String out) {
-        assertEquals(out, AliasNormalizer.normalize(in));
-    }
-
-    @Test
-    void unbalancedBracketsAreRejected() {
-        assertNull(AliasNormalizer.normalize("a]b"));
-        assertNull(AliasNormalizer.normalize("a[bc"));
-    }
-
-    @ParameterizedTest
-    @CsvSource({"pci:v00008086d*,pci:v00008086d00001502,true", "pci:v00008086d*,pci:v00008087d0,false",
-            "a?c,abc,true", "[!x]b,ab,true", "[a-c]z,dz,false", "*,'',true"})
-    void globBehavesLikeFnmatch(String pattern, String text, boolean expected) {
-        assertEquals(expected, Glob.matches(pattern, text));
-    }
-
     @Test
     void modinfoSplitsOnNulRunsAndKeepsRecordsWithoutEquals() {
         byte[] sec = "\0\0license=GPL\0\0alias=a\0flag\0alias=b=c".getBytes(StandardCharsets.ISO_8859_1);
@@ -39,23 +16,5 @@ class ParsersTest {
         assertEquals(4, m.entries().size());
         assertEquals(List.of("a", "b=c"), m.all("alias"));
         assertNull(m.entries().get(2).value());
-    }
-
-    @Test
-    void depmodConfigKeepsKmodsListOrderAndSkipsBadLines() {
-        DepmodLog log = new DepmodLog(new PrintStream(java.io.OutputStream.nullOutputStream()), 0);
-        DepmodConfig c = new DepmodConfig();
-        c.parse("x.conf", "search updates built-in\noverride foo * extra\noverride bar ^2 extra\nexclude a b\n"
-                + "external 6.* /opt/ext\nbogus line\nsearch \\\nexternal\n", "6.1.0", log);
-        assertEquals(List.of("external", "built-in", "updates"), c.searches().stream().map(DepmodConfig.Search::path).toList());
-        assertEquals(List.of("extra/foo"), c.overrides());
-        assertEquals(List.of("a", "b"), c.excludes());
-        assertEquals(List.of("/opt/ext"), c.externals());
-    }
-
-    @ParameterizedTest
-    @CsvSource({"kernel/drivers/net/e1000e.ko,e1000e", "snd-hda-intel.ko.xz,snd_hda_intel", "/x/y/a.b.ko,a"})
-    void moduleNamesComeFromTheBasename(String path, String name) {
-        assertEquals(name, ModuleName.fromPath(path));
     }
 }

@@ -54,10 +54,61 @@ class FnmatchTest {
         "[.a.]|a|true",
         "*[0-9]|abc7|true",
         "usb:v*p*d*dc*dsc*dp*ic03isc*ip*in*|usb:v046Dp0001d0000dc00dsc00dp00ic03isc01ip01in00|true",
+        "pci:v00008086d*|pci:v00008086d00001502|true",
+        "pci:v00008086d*|pci:v00008087d0|false",
+        "[!x]b|ab|true",
+        "[a-c]z|dz|false",
     })
     void matchesLikeGlibc(String pattern, String string, boolean expected) {
         assertEquals(expected, Fnmatch.fnmatch(pattern, string));
         assertEquals(expected, Fnmatch.compile(pattern).matches("xx" + string, 2));
+    }
+
+    /**
+     * Where modinfo's former private glob and this class answered differently (so modinfo and
+     * modprobe could resolve one alias to different modules); each case is checked against glibc
+     * too, so the table cannot drift from the oracle.
+     */
+    @ParameterizedTest(name = "fnmatch(\"{0}\", \"{1}\") = {2}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+        // a backslash quotes the next character; it is not itself matched
+        "a\\*b|a*b|true",
+        "a\\*b|a\\*b|false",
+        "a\\*b|axb|false",
+        "\\?|?|true",
+        "\\?|\\?|false",
+        "\\-|-|true",
+        "\\\\|\\|true",
+        // a trailing backslash never matches, not even a backslash
+        "\\|\\|false",
+        "a*\\|ab\\|false",
+        // POSIX classes inside brackets
+        "[[:digit:]]|5|true",
+        "[[:digit:]]|:|false",
+        "[[:digit:]]|d|false",
+        // a ']' right after '[!' or '[^' is a member, not the end
+        "[!]]|x|true",
+        "[!]]|]|false",
+        "[^]]|x|true",
+        // ... so "[!]" and "[^]" never close: they match a literal "[!]" / "[^]"
+        "[!]|b|false",
+        "[!]|[!]|true",
+        "[^]|[^]|true",
+        // equivalence classes and collating symbols name one character
+        "[[=a=]]|a|true",
+        "[[=a=]|[|false",
+        "[[.a.]]|a|true",
+        "[[.a.]|a|false",
+    })
+    void casesTheOldModinfoGlobGotWrong(String pattern, String string, boolean expected) {
+        assertEquals(expected, Fnmatch.fnmatch(pattern, string));
+        LibC libc = Native.load("c", LibC.class);
+        Pointer old = libc.uselocale(libc.newlocale(8127, "C", Pointer.NULL));
+        try {
+            assertEquals(expected, libc.fnmatch(pattern, string, 0) == 0, "glibc");
+        } finally {
+            libc.uselocale(old);
+        }
     }
 
     interface LibC extends Library {

@@ -1,5 +1,6 @@
 package org.lkmd.index;
 
+import org.lkmd.base.ModuleNames;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,7 +40,7 @@ class RealTreeIndexTest {
     static List<String> corpus(Path dir) throws IOException {
         Set<String> out = new LinkedHashSet<>();
         for (TextIndexReader.Entry e : TextIndexReader.parseAliases(read(dir.resolve("modules.alias")))) {
-            TextIndexReader.normalizeAlias(RealTree.concrete(e.key())).ifPresent(out::add);
+            ModuleNames.normalizeAlias(RealTree.concrete(e.key())).ifPresent(out::add);
         }
         return new ArrayList<>(out);
     }
@@ -90,7 +91,7 @@ class RealTreeIndexTest {
         }
         assertFalse(fromBin.builtin("no_such_module"));
         for (TextIndexReader.Entry e : TextIndexReader.parseBuiltinModinfo(read(dir.resolve("modules.builtin.modinfo")))) {
-            String q = TextIndexReader.normalizeAlias(RealTree.concrete(e.key())).orElseThrow();
+            String q = ModuleNames.normalizeAlias(RealTree.concrete(e.key())).orElseThrow();
             assertEquals(fromBin.builtinAliases(q), fromText.builtinAliases(q), q);
             assertTrue(fromBin.builtinAliases(q).contains(e.value()), q);
         }

@@ -1,5 +1,6 @@
 package org.lkmd.bench;
 
+import org.lkmd.base.ModuleNames;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,7 +64,7 @@ public class AliasLookupBench {
         String text = new String(Files.readAllBytes(dir.resolve("modules.alias")), StandardCharsets.ISO_8859_1);
         Set<String> out = new LinkedHashSet<>();
         for (TextIndexReader.Entry e : TextIndexReader.parseAliases(text)) {
-            TextIndexReader.normalizeAlias(concrete(e.key())).ifPresent(out::add);
+            ModuleNames.normalizeAlias(concrete(e.key())).ifPresent(out::add);
         }
         return new ArrayList<>(out);
     }

@@ -1,5 +1,7 @@
-package org.lkmd.elf;
+package org.lkmd.depmod;
 
+import org.lkmd.elf.BuiltinModinfo;
+import org.lkmd.base.ModuleNames;
 import org.lkmd.index.BinIndexWriter;
 
 import java.io.ByteArrayOutputStream;
@@ -147,7 +149,7 @@ final class DepmodOutputs {
         BinIndexWriter w = new BinIndexWriter();
         for (DepmodModule m : modules) {
             for (String a : m.infoValues("alias")) {
-                String n = AliasNormalizer.normalize(a);
+                String n = ModuleNames.normalizeAlias(a).orElse(null);
                 if (n == null) {
                     log.warn("Unmatched bracket in " + a);
                     continue;
@@ -216,7 +218,7 @@ final class DepmodOutputs {
                 log.error("Invalid modules.builtin line: " + line);
                 continue;
             }
-            w.insert(ModuleName.fromPath(line), "", 0);
+            w.insert(ModuleNames.fromPath(line), "", 0);
         }
         return w.toBytes();
     }
@@ -234,7 +236,7 @@ final class DepmodOutputs {
         BinIndexWriter w = new BinIndexWriter();
         for (String mod : names) {
             for (String a : bm.info(mod).all("alias")) {
-                String n = AliasNormalizer.normalize(a);
+                String n = ModuleNames.normalizeAlias(a).orElse(null);
                 if (n == null) {
                     log.warn("Unmatched bracket in " + a);
                     continue;

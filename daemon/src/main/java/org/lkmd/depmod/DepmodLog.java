@@ -1,4 +1,4 @@
-package org.lkmd.elf;
+package org.lkmd.depmod;
 
 import java.io.PrintStream;
 

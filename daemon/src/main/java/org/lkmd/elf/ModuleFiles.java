@@ -2,12 +2,12 @@ package org.lkmd.elf;
 
 import java.util.List;
 
-/** Module names from file names, as libkmod derives them, and the file suffixes depmod accepts. */
-public final class ModuleName {
+/** The file suffixes of module files, as depmod and modinfo accept them (names: {@link org.lkmd.base.ModuleNames}). */
+public final class ModuleFiles {
     /** Module file suffixes depmod indexes. */
     public static final List<String> SUFFIXES = List.of(".ko", ".ko.gz", ".ko.xz", ".ko.zst");
 
-    private ModuleName() {
+    private ModuleFiles() {
     }
 
     /** True when a file name ends in a module suffix and has something before it. */
@@ -18,10 +18,5 @@ public final class ModuleName {
             }
         }
         return false;
-    }
-
-    /** The basename up to its first '.', with '-' replaced by '_'; see {@link org.lkmd.index.ModuleNames#fromPath}. */
-    public static String fromPath(String path) {
-        return org.lkmd.index.ModuleNames.fromPath(path);
     }
 }

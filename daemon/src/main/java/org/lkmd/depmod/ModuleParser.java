@@ -1,5 +1,8 @@
-package org.lkmd.elf;
+package org.lkmd.depmod;
 
+import org.lkmd.elf.KoFile;
+import org.lkmd.elf.KoFileException;
+import org.lkmd.elf.ModInfo;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.ExecutionException;

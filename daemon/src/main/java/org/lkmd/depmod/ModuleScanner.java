@@ -1,5 +1,7 @@
-package org.lkmd.elf;
+package org.lkmd.depmod;
 
+import org.lkmd.elf.ModuleFiles;
+import org.lkmd.base.ModuleNames;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
@@ -54,7 +56,7 @@ final class ModuleScanner {
             if (!Files.exists(p)) {
                 throw new NoSuchFileException(p.toString());
             }
-            String modname = ModuleName.fromPath(p.toString());
+            String modname = ModuleNames.fromPath(p.toString());
             String rel = p.startsWith(moduleDir) ? moduleDir.relativize(p).toString() : null;
             byName.put(modname, new DepmodModule(modname, p, rel, dirname));
         }
@@ -91,7 +93,7 @@ final class ModuleScanner {
                 if (a.isDirectory()) {
                     walk(p, false);
                 } else if (a.isRegularFile()) {
-                    if (ModuleName.isModuleFile(name)) {
+                    if (ModuleFiles.isModuleFile(name)) {
                         consider(p);
                     }
                 } else {
@@ -102,7 +104,7 @@ final class ModuleScanner {
     }
 
     private void consider(Path p) {
-        String modname = ModuleName.fromPath(p.toString());
+        String modname = ModuleNames.fromPath(p.toString());
         DepmodModule old = byName.get(modname);
         if (old != null && oldIsHigherPriority(old, p, modname)) {
             log.debug("Ignored lower priority: " + p + ", higher: " + old.shown);

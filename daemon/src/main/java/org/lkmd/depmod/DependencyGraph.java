@@ -1,5 +1,6 @@
-package org.lkmd.elf;
+package org.lkmd.depmod;
 
+import org.lkmd.elf.KoFile;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;

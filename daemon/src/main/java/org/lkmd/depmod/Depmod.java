@@ -1,5 +1,6 @@
-package org.lkmd.elf;
+package org.lkmd.depmod;
 
+import org.lkmd.elf.ModuleFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -170,7 +171,7 @@ public final class Depmod {
                     if (newerModule(p, mtime)) {
                         return true;
                     }
-                } else if (ModuleName.isModuleFile(n) && Files.getLastModifiedTime(p).toMillis() / 1000 > mtime) {
+                } else if (ModuleFiles.isModuleFile(n) && Files.getLastModifiedTime(p).toMillis() / 1000 > mtime) {
                     return true;
                 }
             }

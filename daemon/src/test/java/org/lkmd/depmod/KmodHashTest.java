@@ -1,4 +1,4 @@
-package org.lkmd.elf;
+package org.lkmd.depmod;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

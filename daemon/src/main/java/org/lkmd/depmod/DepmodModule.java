@@ -1,5 +1,7 @@
-package org.lkmd.elf;
+package org.lkmd.depmod;
 
+import org.lkmd.elf.KoFile;
+import org.lkmd.elf.ModInfo;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
