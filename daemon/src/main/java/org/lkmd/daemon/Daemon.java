@@ -306,7 +306,8 @@ public final class Daemon {
                     queue.awaitIdle(Duration.ofSeconds(120));
                     // loads made meanwhile announce new devices (and modules) as kernel events: settle those too
                     settle().await(Duration.ofSeconds(120));
-                    log.info("Coldplug: scanned {} devices with a modalias", found.size());
+                    log.info("Coldplug: scanned {} subsystems and devices ({} with a modalias), no uevent written",
+                            found.size(), found.stream().filter(u -> u.modalias() != null).count());
                 }
                 case OFF -> log.info("Coldplug: off");
             }
