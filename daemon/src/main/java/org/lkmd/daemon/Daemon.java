@@ -112,7 +112,8 @@ public final class Daemon {
         this.env = env;
         this.simulate = simulate;
         this.coldplugOverride = coldplugOverride;
-        this.autoclean = new AutoClean(kernel, clock, () -> snapshot.get().config().autoclean());
+        this.autoclean = new AutoClean(kernel, clock, () -> snapshot.get().config().autoclean(),
+                AutoClean.loadedNow(kernel));
     }
 
     /** Runs until {@link #stop()}; returns the exit code (2 for an unusable configuration at start). */
