@@ -190,6 +190,11 @@ public final class Daemon {
         notify.send("READY=1\nSTATUS=" + status());
         ready.countDown();
         startServices(c);
+        if (c.reload().rebuildIndex()) {
+            SelfHeal heal = new SelfHeal(new IndexRepair(root, loader.modulesDir(), loader.release()), this::reload,
+                    coldplug::scanAdd, u -> enqueue(marker, u));
+            background.submit(() -> { heal.run(); return null; });
+        }
         log.info("Ready: {} (generation {}, {} rules, coldplug {}; JVM up {} ms, {} ms since start)",
                 simulate ? "simulating" : "loading modules", s.generation(), s.rules().size(),
                 mode.name().toLowerCase(), jvmUptimeMs(), Duration.between(started, clock.instant()).toMillis());
