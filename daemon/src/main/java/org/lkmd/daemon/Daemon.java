@@ -206,6 +206,9 @@ public final class Daemon {
         }
         notify.send("STOPPING=1\nSTATUS=Stopping");
         log.info("Stopping");
+        if (watchdog != null) {
+            watchdog.interrupt(); // before the source closes: the watchdog polls its socket
+        }
         stopServices();
         source.stop();
         try {
@@ -218,9 +221,6 @@ public final class Daemon {
             Thread.currentThread().interrupt();
         }
         source.close();
-        if (watchdog != null) {
-            watchdog.interrupt();
-        }
         marker.close();
         background.shutdownNow();
         notify.close();
@@ -515,24 +515,45 @@ public final class Daemon {
         }
     }
 
+    /**
+     * {@code WATCHDOG=1} only while the reader and the queue make progress or are idle ({@link Watchdog});
+     * a stall longer than the ping interval (half of WatchdogSec) stops the pings.
+     */
     private Thread startWatchdog() {
         Optional<Duration> every = notify.watchdog();
         if (every.isEmpty()) {
             return null;
         }
-        Thread t = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                notify.send("WATCHDOG=1");
-                try {
-                    Thread.sleep(every.get().toMillis());
-                } catch (InterruptedException e) {
-                    return;
-                }
+        UeventSource src = source;
+        Watchdog.Probe reader = new Watchdog.Probe() {
+            public String name() {
+                return "netlink reader";
             }
-        }, "lkmd-watchdog");
-        t.setDaemon(true);
-        t.start();
-        return t;
+
+            public long progress() {
+                return src.taken();
+            }
+
+            public boolean idle() {
+                // nothing waiting on the socket (or a source that cannot tell): nothing to read
+                return !src.waiting().orElse(false);
+            }
+        };
+        Watchdog.Probe workers = new Watchdog.Probe() {
+            public String name() {
+                return "event queue";
+            }
+
+            public long progress() {
+                return queue.stats().done();
+            }
+
+            public boolean idle() {
+                EventQueue.Stats st = queue.stats();
+                return st.queued() + st.running() == 0;
+            }
+        };
+        return new Watchdog(System::nanoTime, every.get(), List.of(reader, workers), notify::send).start(every.get());
     }
 
     /** Milliseconds since the JVM process started (its start-up cost is in here, not in {@link #started}). */
