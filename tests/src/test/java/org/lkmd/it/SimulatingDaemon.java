@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code lkmd daemon --simulate --coldplug off} in this JVM over a host-like root whose {@code sys}
+ * {@code lkmd daemon --simulate --coldplug off} (or another mode) in this JVM over a host-like root whose {@code sys}
  * is this machine's /sys, so real kernel uevents reach it; every record it makes is kept (the
  * daemon's own log is a ring of 4096). Optional {@code etc/lkmd/lkmd.toml} text.
  */
@@ -42,6 +42,11 @@ final class SimulatingDaemon implements AutoCloseable {
     }
 
     static SimulatingDaemon start(Path dir, String config) throws Exception {
+        return start(dir, config, DaemonConfig.ColdplugMode.OFF);
+    }
+
+    /** As above, coldplugging in {@code coldplug} (trigger writes this machine's uevent files). */
+    static SimulatingDaemon start(Path dir, String config, DaemonConfig.ColdplugMode coldplug) throws Exception {
         String rel = RealTree.release();
         Path root = FakeRoots.hostLike(dir);
         Files.createSymbolicLink(root.resolve("sys"), Path.of("/sys"));
@@ -55,7 +60,7 @@ final class SimulatingDaemon implements AutoCloseable {
         Root r = Root.of(root);
         Daemon d = new Daemon(r, SimulatedKernel.on(r).release(rel).stateDir(state).build(),
                 new SnapshotLoader(r, rel, Clock.systemUTC()), Clock.systemUTC(), Map.of(), true,
-                Optional.of(DaemonConfig.ColdplugMode.OFF));
+                Optional.of(coldplug));
         SimulatingDaemon s = new SimulatingDaemon(root, d);
         s.thread.start();
         assertTrue(d.awaitReady(Duration.ofSeconds(120)), "daemon did not become ready");
