@@ -95,7 +95,8 @@ public final class Daemon {
         this.simulate = simulate;
         this.coldplugOverride = coldplugOverride;
         this.snapshots = new CurrentSnapshot(root, loader);
-        this.autoclean = new AutoClean(kernel, clock, () -> snapshots.get().config().autoclean());
+        this.autoclean = new AutoClean(kernel, clock, () -> snapshots.get().config().autoclean(),
+                AutoClean.loadedNow(kernel));
         this.lifecycle = new Lifecycle(env, this::statusLine);
         this.services = new Services(root, loader, autoclean);
     }
@@ -167,11 +168,17 @@ public final class Daemon {
         lifecycle.ready();
         services.start(c, new DaemonControl(this::status, this::reload, () -> queue.stats(), root, kernel,
                 snapshots::get, events, new HelperLoad(snapshots::get, prober, events, simulate)), this::reload);
+        if (c.reload().rebuildIndex()) {
+            SelfHeal heal = new SelfHeal(new IndexRepair(root, loader.modulesDir(), loader.release()), this::reload,
+                    coldplug::scanAdd, intake::enqueue);
+            background.submit(() -> { heal.run(); return null; });
+        }
         log.info("Ready: {} (generation {}, {} rules, coldplug {}; JVM up {} ms, {} ms since start)",
                 simulate ? "simulating" : "loading modules", s.generation(), s.rules().size(),
                 mode.name().toLowerCase(), jvmUptimeMs(), Duration.between(started, clock.instant()).toMillis());
-        lifecycle.startWatchdog();
+        lifecycle.startWatchdog(watchdogProbes(source, queue));
         lifecycle.awaitStop();
+        lifecycle.stopWatchdog();
         services.close();
         intake.close();
         background.shutdownNow();
@@ -210,6 +217,39 @@ public final class Daemon {
                 DaemonStatus.lastErrors(events.records()),
                 snapshots.lastReloadProblems(), snapshots.reloadsFailed(),
                 s.config().autoclean().enabled(), autoclean.unloaded());
+    }
+
+    /** What the watchdog watches: the netlink reader and the event queue, each making progress or idle. */
+    private static List<Watchdog.Probe> watchdogProbes(UeventSource src, EventQueue queue) {
+        Watchdog.Probe reader = new Watchdog.Probe() {
+            public String name() {
+                return "netlink reader";
+            }
+
+            public long progress() {
+                return src.taken();
+            }
+
+            public boolean idle() {
+                // nothing waiting on the socket (or a source that cannot tell): nothing to read
+                return !src.waiting().orElse(false);
+            }
+        };
+        Watchdog.Probe workers = new Watchdog.Probe() {
+            public String name() {
+                return "event queue";
+            }
+
+            public long progress() {
+                return queue.stats().done();
+            }
+
+            public boolean idle() {
+                EventQueue.Stats st = queue.stats();
+                return st.queued() + st.running() == 0;
+            }
+        };
+        return List.of(reader, workers);
     }
 
     /** The one-line {@code STATUS=} text for systemd. */

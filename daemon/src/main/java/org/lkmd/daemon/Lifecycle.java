@@ -4,6 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -72,25 +73,25 @@ final class Lifecycle implements AutoCloseable {
         }
     }
 
-    /** Sends {@code WATCHDOG=1} at half systemd's interval, when systemd asked for keep-alives. */
-    void startWatchdog() {
+    /**
+     * {@code WATCHDOG=1} at half systemd's interval, when systemd asked for keep-alives, only while
+     * each of {@code probes} makes progress or is idle ({@link Watchdog}); a stall longer than the
+     * ping interval stops the pings.
+     */
+    void startWatchdog(List<Watchdog.Probe> probes) {
         Optional<Duration> every = notify.watchdog();
         if (every.isEmpty()) {
             return;
         }
-        Thread t = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                notify.send("WATCHDOG=1");
-                try {
-                    Thread.sleep(every.get().toMillis());
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "lkmd-watchdog");
-        t.setDaemon(true);
-        t.start();
-        watchdog = t;
+        watchdog = new Watchdog(System::nanoTime, every.get(), probes, notify::send).start(every.get());
+    }
+
+    /** Ends the keep-alives; before the source closes, as the watchdog polls its socket. */
+    void stopWatchdog() {
+        Thread t = watchdog;
+        if (t != null) {
+            t.interrupt();
+        }
     }
 
     /** Blocks until {@link #stop()}, then tells systemd {@code STOPPING=1}. */
@@ -115,10 +116,7 @@ final class Lifecycle implements AutoCloseable {
     /** Ends the keep-alives and the notify socket. */
     @Override
     public void close() {
-        Thread t = watchdog;
-        if (t != null) {
-            t.interrupt();
-        }
+        stopWatchdog();
         notify.close();
     }
 }

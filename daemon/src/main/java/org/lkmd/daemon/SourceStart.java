@@ -21,7 +21,7 @@ import java.util.concurrent.FutureTask;
  * The start-up work that needs no {@link Snapshot}, done on its own thread while the first snapshot
  * is built: open the uevent source (the netlink socket, whose first use loads JNA's native
  * library), then the coldplug step that asks nothing of the rules: in trigger mode write the
- * {@code uevent} files, in scan mode read sysfs. Two stages: the daemon {@linkplain #awaitSource()
+ * {@code uevent} files, in scan mode read the events they would have caused from sysfs. Two stages: the daemon {@linkplain #awaitSource()
  * takes the socket} as soon as it is open and starts reading and handling events while the
  * trigger writes go on (the kernel's answers are handled as they come, not after the last write;
  * an overrun is an overflow like any other, answered by a rescan); it {@linkplain #await() waits}
@@ -109,11 +109,11 @@ final class SourceStart {
                 yield new Result(source, activated, null, Optional.of(r), List.of(), null);
             }
             case SCAN -> {
-                try {
-                    yield new Result(source, activated, null, Optional.empty(), coldplug.scan(), null);
-                } catch (IOException e) {
-                    yield new Result(source, activated, null, Optional.empty(), List.of(), e);
-                }
+                long t0 = System.nanoTime();
+                List<Uevent> found = coldplug.scanAdd();
+                log.debug("Coldplug: read {} subsystems and devices from sysfs in {} ms", found.size(),
+                        (System.nanoTime() - t0) / 1_000_000);
+                yield new Result(source, activated, null, Optional.empty(), found, null);
             }
             case OFF -> new Result(source, activated, null, Optional.empty(), List.of(), null);
         };

@@ -66,7 +66,8 @@ final class StartupColdplug {
                     queue.awaitIdle(MAX_WAIT);
                     // loads made meanwhile announce new devices (and modules) as kernel events: settle those too
                     settler().await(MAX_WAIT);
-                    log.info("Coldplug: scanned {} devices with a modalias", found.size());
+                    log.info("Coldplug: scanned {} subsystems and devices ({} with a modalias), no uevent written",
+                            found.size(), found.stream().filter(u -> u.modalias() != null).count());
                 }
                 case OFF -> log.info("Coldplug: off");
             }

@@ -48,6 +48,14 @@ public interface Kernel {
     /** The modules that hold this one ({@code /sys/module/<name>/holders}). */
     List<String> holders(String name);
 
+    /**
+     * The devices bound to the module's drivers: the device links under
+     * {@code /sys/module/<name>/drivers/<bus>:<driver>/}, as {@code <bus>:<driver>/<device>}, sorted.
+     * A driver bound to a present device usually leaves refcount 0 and no holders: this is what
+     * shows it is in use.
+     */
+    List<String> boundDevices(String name);
+
     /** {@code /proc/modules}, in the kernel's order (most recently loaded first). */
     List<LoadedModule> loadedModules();
 

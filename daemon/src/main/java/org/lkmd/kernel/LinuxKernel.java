@@ -155,6 +155,11 @@ public final class LinuxKernel implements Kernel {
     }
 
     @Override
+    public List<String> boundDevices(String name) {
+        return sysfs.boundDevices(name);
+    }
+
+    @Override
     public List<LoadedModule> loadedModules() {
         return sysfs.loadedModules();
     }

@@ -269,6 +269,11 @@ public final class SimulatedKernel implements Kernel {
     }
 
     @Override
+    public List<String> boundDevices(String name) {
+        return sysfs.boundDevices(name);
+    }
+
+    @Override
     public List<LoadedModule> loadedModules() {
         return sysfs.loadedModules();
     }

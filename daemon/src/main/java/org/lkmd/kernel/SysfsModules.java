@@ -63,6 +63,29 @@ final class SysfsModules {
         return List.copyOf(out);
     }
 
+    List<String> boundDevices(String name) {
+        Set<String> out = new TreeSet<>();
+        try (DirectoryStream<Path> drivers = Files.newDirectoryStream(dir(name).resolve("drivers"))) {
+            for (Path drv : drivers) {
+                // each entry links to /sys/bus/<bus>/drivers/<driver>, whose links other than
+                // "module" are the bound devices (bind, unbind, uevent, new_id... are files)
+                try (DirectoryStream<Path> ds = Files.newDirectoryStream(drv)) {
+                    for (Path p : ds) {
+                        String n = p.getFileName().toString();
+                        if (Files.isSymbolicLink(p) && !n.equals("module")) {
+                            out.add(drv.getFileName() + "/" + n);
+                        }
+                    }
+                } catch (IOException e) {
+                    // a driver going away meanwhile has no devices
+                }
+            }
+        } catch (IOException e) {
+            return List.of();
+        }
+        return List.copyOf(out);
+    }
+
     /** {@code /proc/modules} lines as written, empty when there is none. */
     List<String> procModulesLines() throws IOException {
         Path p = root.resolve("/proc/modules");

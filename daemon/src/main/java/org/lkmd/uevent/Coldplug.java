@@ -39,11 +39,14 @@ import org.slf4j.LoggerFactory;
  * {@code /sys/bus/*}{@code /devices/*} and {@code /sys/class/*}{@code /*}, de-duplicated by real
  * path and written in devpath order, so parents come before their children. The events then
  * arrive through the netlink source like any other.</li>
- * <li>{@link Mode#SCAN}: no kernel round trip: visit every device under {@code /sys/devices} and
- * synthesise an {@code add} event ({@code ACTION}, {@code DEVPATH}, {@code SUBSYSTEM} from the
- * {@code subsystem} link, {@code DRIVER} from the {@code driver} link when bound, {@code MODALIAS})
- * without a SEQNUM for each one with a modalias, for the queue directly. Also the way to
- * resynchronise after an {@linkplain UeventSink#overflow() overflow}. A device is a directory with
+ * <li>{@link Mode#SCAN}: no kernel round trip, no {@code uevent} file written ({@link #scanAdd}):
+ * the same subsystems and devices as trigger, in the same order, each as the {@code add} event the
+ * kernel would have sent, read from sysfs, for the queue directly.</li>
+ * <li>{@link #scan()}, the way to resynchronise after an {@linkplain UeventSink#overflow()
+ * overflow}: visit every device under {@code /sys/devices} and synthesise an {@code add} event
+ * ({@code ACTION}, {@code DEVPATH}, {@code SUBSYSTEM} from the {@code subsystem} link,
+ * {@code DRIVER} from the {@code driver} link when bound, {@code MODALIAS}) without a SEQNUM for
+ * each one with a modalias. A device is a directory with
  * a {@code uevent} file and a {@code subsystem} link (the kernel sends no event for anything
  * else: {@code /sys/devices/system/cpu} has a {@code modalias} file but no subsystem). Its
  * modalias is the {@code MODALIAS=} line of its {@code uevent} file, else its {@code modalias} file:
@@ -165,6 +168,80 @@ public final class Coldplug {
             log.warn("Failed to trigger {} of {} uevent files, ignoring them", failed.size(), targets.size());
         }
         return new TriggerReport(written, failed);
+    }
+
+    /**
+     * The {@code add} events a {@link #trigger} would make the kernel send, read from sysfs instead:
+     * the same entries in the same order (subsystems, then devices in devpath order), without
+     * writing any {@code uevent} file, so another agent (udevd) replays nothing. Each event carries
+     * {@code ACTION}, {@code DEVPATH} and {@code SUBSYSTEM} as the kernel would set them, then, for a
+     * device, every {@code KEY=VALUE} line of its {@code uevent} file (which the kernel fills from the
+     * same callbacks as the event: {@code DRIVER}, {@code MODALIAS}, {@code DEVTYPE}, {@code PRODUCT},
+     * ...), and no SEQNUM or {@code SYNTH_UUID}. Subsystem entries: a module
+     * ({@code /sys/module/NAME}, {@code SUBSYSTEM=module}, what {@code KERNEL=="parport_pc"} rules
+     * match), a bus ({@code SUBSYSTEM=bus}) and a bus's driver ({@code SUBSYSTEM=drivers}). A device
+     * whose {@code uevent} file cannot be read is skipped (the kernel sends no event for it either).
+     */
+    public List<Uevent> scanAdd() {
+        List<Uevent> out = new ArrayList<>();
+        for (Path f : subsystemUeventFiles()) {
+            Path dir = f.getParent();
+            String devpath = devpath(dir);
+            String subsystem;
+            if (devpath.startsWith("/module/")) {
+                subsystem = "module";
+            } else if (devpath.matches("/bus/[^/]+")) {
+                subsystem = "bus";
+            } else {
+                subsystem = "drivers";
+            }
+            out.add(addEvent(devpath, subsystem, Map.of()));
+        }
+        for (Path f : deviceUeventFiles()) {
+            Path dir = f.getParent();
+            Optional<String> subsystem = linkName(dir.resolve("subsystem"));
+            if (subsystem.isEmpty()) {
+                continue;
+            }
+            Optional<Map<String, String>> props = readUevent(f);
+            if (props.isEmpty()) {
+                continue;
+            }
+            out.add(addEvent(devpath(dir), subsystem.get(), props.get()));
+        }
+        return List.copyOf(out);
+    }
+
+    private static Uevent addEvent(String devpath, String subsystem, Map<String, String> more) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("ACTION", "add");
+        p.put("DEVPATH", devpath);
+        p.put("SUBSYSTEM", subsystem);
+        more.forEach(p::putIfAbsent);
+        return new Uevent("add", devpath, -1, p);
+    }
+
+    /** The {@code KEY=VALUE} lines of a device's {@code uevent} file, or empty when it cannot be read. */
+    private static Optional<Map<String, String>> readUevent(Path file) {
+        byte[] b;
+        try (InputStream in = Files.newInputStream(file)) {
+            b = in.readNBytes(MAX_ATTRIBUTE + 1);
+        } catch (IOException e) {
+            log.debug("Failed to read {}: {}, ignoring the device", file, e.toString());
+            return Optional.empty();
+        }
+        if (b.length > MAX_ATTRIBUTE) {
+            log.warn("Failed to read {}: longer than {} bytes, ignoring the device", file, MAX_ATTRIBUTE);
+            return Optional.empty();
+        }
+        Map<String, String> p = new LinkedHashMap<>();
+        for (String line : new String(b, StandardCharsets.UTF_8).split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                p.putIfAbsent(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return Optional.of(p);
     }
 
     /** Synthesised {@code add} events for every device with a modalias, in devpath order. */

@@ -235,6 +235,27 @@ public final class NetlinkUeventSource implements UeventSource {
     }
 
     @Override
+    public long taken() {
+        return received.get();
+    }
+
+    /** A {@code poll(2)} of the socket with no wait, from any thread: it reads nothing. */
+    @Override
+    public java.util.Optional<Boolean> waiting() {
+        if (closed) {
+            return java.util.Optional.of(false);
+        }
+        try (Memory pfd = new Memory(8)) {
+            pfd.setInt(0, fd);
+            pfd.setShort(4, LibC.POLLIN);
+            pfd.setShort(6, (short) 0);
+            return java.util.Optional.of(c.poll(pfd, 1, 0) > 0 && (pfd.getShort(6) & LibC.POLLIN) != 0);
+        } catch (LastErrorException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    @Override
     public void run(UeventSink sink) throws IOException {
         if (!runLock.tryLock()) {
             throw new IllegalStateException("already running");

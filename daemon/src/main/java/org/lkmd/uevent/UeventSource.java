@@ -32,6 +32,19 @@ public interface UeventSource extends AutoCloseable {
     /** How many events were handed to the sink so far. */
     long delivered();
 
+    /** Datagrams taken from the source so far, delivered or dropped: the reader's progress. */
+    default long taken() {
+        return delivered();
+    }
+
+    /**
+     * Whether something is waiting to be read right now (the socket has data the reader has not
+     * taken), asked from another thread (the {@code daemon.Watchdog}); empty when the source cannot tell.
+     */
+    default java.util.Optional<Boolean> waiting() {
+        return java.util.Optional.empty();
+    }
+
     /** Releases the source. Call after {@link #run} returned (or if it never ran). */
     @Override
     void close();

@@ -291,6 +291,7 @@ class ModuleLoaderTest {
         @Override public ModuleState state(String name) { return k.state(name); }
         @Override public int refcount(String name) { return k.refcount(name); }
         @Override public List<String> holders(String name) { return k.holders(name); }
+        @Override public List<String> boundDevices(String name) { return k.boundDevices(name); }
         @Override public List<LoadedModule> loadedModules() { return k.loadedModules(); }
         @Override public Set<String> compressionAlgorithms() { return k.compressionAlgorithms(); }
     }

@@ -80,6 +80,22 @@ class ColdplugRealKernelTest {
             Map<String, String> scanned = new Coldplug(Root.system()).scan().stream()
                     .collect(Collectors.toMap(Uevent::devpath, Uevent::modalias));
             assertEquals(new java.util.TreeMap<>(kernelModaliases), new java.util.TreeMap<>(scanned));
+            // scan mode's events are the kernel's answers to the trigger, property for property
+            // (SEQNUM and SYNTH_UUID aside; the cpuN MODALIAS newline as above)
+            Map<String, Map<String, String>> kernel = new java.util.TreeMap<>();
+            ours.values().forEach(e -> kernel.put(e.devpath(), comparable(e)));
+            Map<String, Map<String, String>> read = new java.util.TreeMap<>();
+            new Coldplug(Root.system()).scanAdd().forEach(e -> read.put(e.devpath(), comparable(e)));
+            assertEquals(kernel, read);
+            System.out.println("scanAdd: " + read.size() + " events equal to the kernel's answers to the trigger");
         }
+    }
+
+    private static Map<String, String> comparable(Uevent e) {
+        Map<String, String> p = new java.util.TreeMap<>(e.properties());
+        p.remove("SEQNUM");
+        p.remove("SYNTH_UUID");
+        p.replaceAll((k, v) -> v.strip());
+        return p;
     }
 }

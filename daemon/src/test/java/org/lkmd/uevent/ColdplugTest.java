@@ -167,6 +167,46 @@ class ColdplugTest {
     }
 
     @Test
+    void scanAddGivesTheEventsATriggerWouldCauseInTriggerOrderAndWritesNothing() throws IOException {
+        fakeTree();
+        file("devices/platform/pcspkr/uevent", "DRIVER=pcspkr\nMODALIAS=platform:pcspkr\n");
+        file("devices/virtual/net/lo/uevent", "INTERFACE=lo\nIFINDEX=1\n");
+        Coldplug c = new Coldplug(Root.of(root));
+        List<Uevent> events = c.scanAdd();
+        List<Path> triggered = new java.util.ArrayList<>(c.subsystemUeventFiles());
+        triggered.addAll(c.deviceUeventFiles());
+        // one event per file trigger would write, in the same order
+        assertEquals(triggered.stream().map(p -> "/" + sys("").relativize(p.getParent()).toString().replace('\\', '/')).toList(),
+                events.stream().map(Uevent::devpath).toList());
+        assertEquals(List.of("module", "bus", "bus", "drivers", "bus", "pci", "usb", "platform", "net"),
+                events.stream().map(Uevent::subsystem).toList());
+        Uevent module = events.get(0);
+        assertEquals(Map.of("ACTION", "add", "DEVPATH", "/module/pcspkr", "SUBSYSTEM", "module"), module.properties());
+        assertEquals("pcspkr", module.kernelName());
+        assertEquals("/bus/platform/drivers/pcspkr", events.get(3).devpath());
+        Uevent spk = events.get(7);
+        assertEquals(List.of("ACTION", "DEVPATH", "SUBSYSTEM", "DRIVER", "MODALIAS"), List.copyOf(spk.properties().keySet()));
+        assertEquals("platform:pcspkr", spk.modalias());
+        assertEquals(-1, spk.seqnum());
+        // a device announces only what its uevent file says (the modalias file alone is not in the kernel's event)
+        assertEquals(null, events.get(5).modalias());
+        assertEquals("lo", events.get(8).get("INTERFACE"));
+        for (Path p : triggered) {
+            assertTrue(Files.readString(p).equals("") || Files.readString(p).contains("="), "written: " + p);
+        }
+    }
+
+    @Test
+    void scanAddSkipsAnUnreadableOrOversizedUeventFile() throws IOException {
+        device("devices/platform/a", null, "bus/platform");
+        device("devices/platform/b", null, "bus/platform");
+        file("devices/platform/b/uevent", "X=" + "y".repeat(Coldplug.MAX_ATTRIBUTE));
+        link("bus/platform/devices/a", "../../../devices/platform/a");
+        link("bus/platform/devices/b", "../../../devices/platform/b");
+        assertEquals(List.of("/devices/platform/a"), new Coldplug(Root.of(root)).scanAdd().stream().map(Uevent::devpath).toList());
+    }
+
+    @Test
     void modeParsesCaseInsensitively() {
         assertEquals(Coldplug.Mode.TRIGGER, Coldplug.Mode.parse("trigger"));
         assertEquals(Coldplug.Mode.SCAN, Coldplug.Mode.parse(" Scan "));

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lkmd.config.DaemonConfig;
 import org.lkmd.daemon.Daemon;
 import org.lkmd.eventlog.EventRecord;
 import org.lkmd.uevent.DropReason;
@@ -87,6 +88,36 @@ class DaemonSimulateTest {
         assertTrue(planned > 0, "no real uevent planned a load: the comparison with kmod compared no load");
         System.out.println("lkmd daemon --simulate: " + devices.size() + " real uevents with MODALIAS, "
                 + planned + " planned loads, all equal to kmod's --show-depends");
+    }
+
+    /**
+     * Coldplug by scan plans the same modules as coldplug by trigger on this machine, for the same
+     * devices, and makes the kernel send nothing: each of the scan's events (no SEQNUM) stands for one
+     * the trigger made the kernel send (SYNTH_UUID).
+     */
+    @Test
+    void scanColdplugPlansWhatTriggerColdplugPlans() throws Exception {
+        Map<String, Set<String>> byMode = new java.util.TreeMap<>();
+        Map<String, Set<String>> devpaths = new java.util.TreeMap<>();
+        for (DaemonConfig.ColdplugMode mode : List.of(DaemonConfig.ColdplugMode.SCAN, DaemonConfig.ColdplugMode.TRIGGER)) {
+            List<EventRecord> recs;
+            try (SimulatingDaemon d = SimulatingDaemon.start(tmp.resolve("coldplug-" + mode), "", mode)) {
+                recs = d.records();
+            }
+            List<EventRecord> coldplug = recs.stream().filter(r -> mode == DaemonConfig.ColdplugMode.SCAN
+                    ? r.seqnum() < 0 : r.synthUuid() != null).toList();
+            assertTrue(!coldplug.isEmpty(), mode + ": no coldplug event handled");
+            byMode.put(mode.name(), coldplug.stream().flatMap(r -> SimulatingDaemon.planned(r).stream())
+                    .collect(Collectors.toCollection(TreeSet::new)));
+            devpaths.put(mode.name(), coldplug.stream().map(EventRecord::devpath).collect(Collectors.toCollection(TreeSet::new)));
+            if (mode == DaemonConfig.ColdplugMode.SCAN) {
+                assertTrue(recs.stream().noneMatch(r -> r.synthUuid() != null), "scan mode triggered events");
+            }
+        }
+        assertEquals(devpaths.get("TRIGGER"), devpaths.get("SCAN"), "devices and subsystems coldplugged");
+        assertEquals(byMode.get("TRIGGER"), byMode.get("SCAN"), "modules planned at coldplug");
+        System.out.println("coldplug scan vs trigger: " + devpaths.get("SCAN").size() + " events each, planned "
+                + byMode.get("SCAN"));
     }
 
     /** The module names kmod's modprobe would insert for a MODALIAS (its --show-depends, insmod lines). */

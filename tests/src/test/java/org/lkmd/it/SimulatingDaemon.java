@@ -51,6 +51,11 @@ final class SimulatingDaemon implements AutoCloseable {
 
     /** Over a host-like root with this machine's /sys, the shipped rules and {@code config} as lkmd.toml text. */
     static SimulatingDaemon start(Path dir, String config) throws Exception {
+        return start(dir, config, DaemonConfig.ColdplugMode.OFF);
+    }
+
+    /** As above, coldplugging in {@code coldplug} (trigger writes this machine's uevent files). */
+    static SimulatingDaemon start(Path dir, String config, DaemonConfig.ColdplugMode coldplug) throws Exception {
         Path root = FakeRoots.hostLike(dir);
         Files.createSymbolicLink(root.resolve("sys"), Path.of("/sys"));
         Path rules = root.resolve("etc/lkmd/rules.d");
@@ -58,7 +63,7 @@ final class SimulatingDaemon implements AutoCloseable {
         Path repo = Path.of(System.getProperty("lkmd.repo", ".."));
         Files.copy(repo.resolve("rules/80-lkmd-drivers.rules"), rules.resolve("80-lkmd-drivers.rules"));
         Files.writeString(root.resolve("etc/lkmd/lkmd.toml"), "[reload]\nwatch = false\n" + config);
-        return over(root).start();
+        return over(root).coldplug(coldplug).start();
     }
 
     /** A daemon over {@code root}, prepared by the test; {@link Starter#start} starts it. */
@@ -72,6 +77,7 @@ final class SimulatingDaemon implements AutoCloseable {
         private String release;
         private SimulatedKernel kernel;
         private boolean simulate = true;
+        private DaemonConfig.ColdplugMode coldplug = DaemonConfig.ColdplugMode.OFF;
         private UeventSource source;
         private final List<Consumer<EventRecord>> subscribers = new ArrayList<>();
 
@@ -89,6 +95,12 @@ final class SimulatingDaemon implements AutoCloseable {
         Starter loadingInto(SimulatedKernel k) {
             this.kernel = k;
             this.simulate = false;
+            return this;
+        }
+
+        /** Coldplugs in {@code mode} instead of off (trigger writes this machine's uevent files). */
+        Starter coldplug(DaemonConfig.ColdplugMode mode) {
+            this.coldplug = mode;
             return this;
         }
 
@@ -122,10 +134,10 @@ final class SimulatingDaemon implements AutoCloseable {
                 k = SimulatedKernel.on(r).release(rel).stateDir(state).build();
             }
             SnapshotLoader loader = new SnapshotLoader(r, rel, Clock.systemUTC());
-            Optional<DaemonConfig.ColdplugMode> off = Optional.of(DaemonConfig.ColdplugMode.OFF);
+            Optional<DaemonConfig.ColdplugMode> mode = Optional.of(coldplug);
             Daemon d = source == null
-                    ? new Daemon(r, k, loader, Clock.systemUTC(), Map.of(), simulate, off)
-                    : new Daemon(r, k, loader, Clock.systemUTC(), Map.of(), simulate, off, source);
+                    ? new Daemon(r, k, loader, Clock.systemUTC(), Map.of(), simulate, mode)
+                    : new Daemon(r, k, loader, Clock.systemUTC(), Map.of(), simulate, mode, source);
             SimulatingDaemon s = new SimulatingDaemon(root, d, subscribers);
             new Thread(s.run, "daemon-under-test").start();
             long end = System.nanoTime() + READY_WITHIN.toNanos();
