@@ -1,6 +1,8 @@
 #!/bin/sh
 # Guest benchmark: lkmd daemon vs systemd-udevd as the only hotplug agent of the same QEMU (TCG)
-# machine, booted alternately, REPS boots each (default 3), through tests/guest/agent-run.
+# machine, booted alternately, REPS boots each (default 3), through tests/guest/agent-run. AGENTS
+# (default "udev lkmd") picks the boots of each round: udev, lkmd (its configured coldplug mode),
+# lkmd-scan or lkmd-trigger (lkmd with --coldplug scan|trigger, kernel command line lkmd.coldplug=).
 # Per boot, from the guest's clock:
 #   coldplug  agent start (before its first process) to the last module going Live before the
 #             first hot-add ("all coldplug drivers live"), and to the agent's own done signal
@@ -11,9 +13,14 @@
 # with the image's AppCDS archive, and from the daemon's Ready line the JVM's uptime and the time
 # since Daemon.run() began (the difference is JVM, picocli and logback start-up), and a bare
 # `java -version` (the floor no Java agent can go below). Prints each boot, then medians and lkmd/udev ratios.
-# Usage: tests/bench/coldplug-hotplug.sh [REPS]   (build first: mvn -q -o -DskipTests package)
+# Usage: [AGENTS="udev lkmd-scan lkmd-trigger"] tests/bench/coldplug-hotplug.sh [REPS]
+#        (build first: mvn -q -o -DskipTests package)
 set -eu
 reps=${1:-3}
+# a loaded host can take longer than agent-run's 300 s default for one boot; a boot that still
+# does not finish gives a row of "-" (no summary line) instead of ending the run silently
+export LKMD_GUEST_TIMEOUT=${LKMD_GUEST_TIMEOUT:-900}
+agents=${AGENTS:-udev lkmd}
 here=$(cd "$(dirname "$0")/../.." && pwd)
 [ -f "$here/daemon/target/lkmd.jar" ] || { echo "build first: mvn -q -o -DskipTests package" >&2; exit 1; }
 work=$(mktemp -d)
@@ -26,8 +33,11 @@ echo "$(nproc) host cores, load $(cut -d' ' -f1-3 /proc/loadavg), QEMU TCG, 2 vC
 boot() {
     agent=$1
     log=$work/$agent.$2.log
-    java --source 17 "$here/tests/guest/agent-run" "$agent" >"$log" 2>&1 || { echo "agent-run $agent failed, see below" >&2; tail -40 "$log" >&2; exit 1; }
-    sum=$(grep -a 'LKMD-HOST summary' "$log")
+    mode=${agent#lkmd-}
+    [ "$mode" = "$agent" ] && mode=
+    LKMD_AGENT_CMDLINE="${mode:+lkmd.coldplug=$mode}" java --source 17 "$here/tests/guest/agent-run" "${agent%%-*}" >"$log" 2>&1 \
+        || { echo "agent-run $agent failed, see below" >&2; tail -40 "$log" >&2; exit 1; }
+    sum=$(grep -a 'LKMD-HOST summary' "$log" || true)
     last=$(echo "$sum" | sed -n 's/.*last_coldplug_driver_ms=\([0-9-]*\).*/\1/p')
     done_=$(echo "$sum" | sed -n 's/.*coldplug_done_ms=\([0-9-]*\).*/\1/p')
     hp() { grep -a "LKMD-HOST hotplug device=$1 " "$log" | sed -n 's/.* ok=true ms=\([0-9]*\).*/\1/p'; }
@@ -40,7 +50,7 @@ boot() {
 
 i=1
 while [ "$i" -le "$reps" ]; do
-    for agent in udev lkmd; do
+    for agent in $agents; do
         boot "$agent" "$i" | tee -a "$work/rows"
     done
     i=$((i + 1))
@@ -55,11 +65,18 @@ function median(a, n,   i, j, t) {
 { n[$1]++; for (c = 2; c <= 11; c++) v[$1, c, n[$1]] = $c }
 END {
     split("coldplug_all_drivers_live coldplug_agent_done hotplug_usb-kbd hotplug_virtio-net-pci hotplug_e1000 jvm:lkmd_--version jvm:same_with_AppCDS jvm:up_at_Ready daemon:run()_to_Ready jvm:java_-version", name, " ")
-    printf "\n%-28s %10s %10s %8s\n", "median of " n["udev"] " boots (ms)", "udev", "lkmd", "ratio"
+    # columns: each agent of the round in its order, then the ratio of each lkmd agent to udev
+    na = split(agents, ag, " ")
+    printf "\n%-28s", "median of " n[ag[1]] " boots (ms)"
+    for (a = 1; a <= na; a++) printf " %12s", ag[a]
+    for (a = 1; a <= na; a++) if (ag[a] != "udev") printf " %12s", ag[a] "/udev"
+    printf "\n"
     for (c = 2; c <= 11; c++) {
-        for (ag in n) { k = 0; for (r = 1; r <= n[ag]; r++) if (v[ag, c, r] != "-") { k++; x[k] = v[ag, c, r] } m[ag] = k ? median(x, k) : "-" }
-        ratio = (m["udev"] != "-" && m["lkmd"] != "-" && m["udev"] > 0) ? sprintf("%.2f", m["lkmd"] / m["udev"]) : ""
-        printf "%-28s %10s %10s %8s\n", name[c-1], m["udev"], m["lkmd"], ratio
+        for (a = 1; a <= na; a++) { g = ag[a]; k = 0; for (r = 1; r <= n[g]; r++) if (v[g, c, r] != "-") { k++; x[k] = v[g, c, r] } m[g] = k ? median(x, k) : "-" }
+        printf "%-28s", name[c-1]
+        for (a = 1; a <= na; a++) printf " %12s", m[ag[a]]
+        for (a = 1; a <= na; a++) if (ag[a] != "udev") printf " %12s", (m["udev"] != "-" && m[ag[a]] != "-" && m["udev"] > 0) ? sprintf("%.2f", m[ag[a]] / m["udev"]) : ""
+        printf "\n"
     }
-}' "$work/rows"
+}' agents="$agents" "$work/rows"
 echo "goals: coldplug (all drivers live) <= 0.5 x udev, hotplug <= 1.0 x udev"

@@ -63,7 +63,7 @@ public record DaemonConfig(ColdplugMode coldplug, int workers, int queueCapacity
     }
 
     public static DaemonConfig defaults() {
-        return new DaemonConfig(ColdplugMode.TRIGGER, 0, 8192, Duration.ofSeconds(180), 128 << 20,
+        return new DaemonConfig(ColdplugMode.SCAN, 0, 8192, Duration.ofSeconds(180), 128 << 20,
                 Duration.ofSeconds(30), "info", Reload.defaults(), Autoclean.defaults());
     }
 

@@ -90,7 +90,7 @@ public final class DaemonConfigParser {
         boolean rebuild = v.bool("reload", "rebuild_index", d.reload().rebuildIndex());
         long debounce = v.number("reload", "debounce_ms", d.reload().debounce().toMillis(), 0, 60_000);
         boolean clean = v.bool("autoclean", "enabled", d.autoclean().enabled());
-        long idle = v.number("autoclean", "idle_minutes", d.autoclean().idle().toMinutes(), 1, 525_600);
+        long idle = v.number("autoclean", "idle_minutes", d.autoclean().idle().toMinutes(), 0, 525_600);
         List<String> keep = v.names("autoclean", "keep");
         DaemonConfig c = new DaemonConfig(coldplug, workers, capacity, Duration.ofSeconds(timeout), rcvbuf,
                 Duration.ofSeconds(hook), level, new DaemonConfig.Reload(watch, rebuild, Duration.ofMillis(debounce)),

@@ -68,7 +68,7 @@ class DaemonConfigParserTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "'[reload]\nwatch = \"yes\"\n'|x:2: reload.watch must be true or false",
-            "'[autoclean]\nidle_minutes = 0\n'|x:2: autoclean.idle_minutes must be between 1 and 525600, not 0",
+            "'[autoclean]\nidle_minutes = -1\n'|x:2: autoclean.idle_minutes must be between 0 and 525600, not -1",
             "'[autoclean]\n\nkeep = [\"a b\"]\n'|x:3: autoclean.keep must list module names, not a b",
     })
     void badReloadAndAutocleanValuesAreErrors(String text, String expected) {

@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * lkmd as the only hotplug agent of a real kernel, against udev in the same QEMU machine: boots
- * the guest once with {@code lkmd daemon} and once with {@code systemd-udevd} (with only udev's
+ * the guest with {@code lkmd daemon} in each coldplug mode ({@code scan}, the default, and
+ * {@code trigger}) and once with {@code systemd-udevd} (with only udev's
  * 80-drivers.rules) through {@code tests/guest/agent-run}, each coldplugging and then getting
  * usb-kbd, virtio-net-pci and e1000 hot-added over QMP. Asserts behaviour, never durations
  * (those are printed; tests/bench/coldplug-hotplug.sh measures them):
@@ -35,7 +36,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <li>each hot-added device got its drivers (usbhid + hid_generic, virtio_net + net_failover +
  *     failover, e1000), under both agents;</li>
  * <li>the modules loaded at coldplug (Live before the first hot-add), and in the end, are the same
- *     set under both agents.</li>
+ *     set under both agents, and under lkmd in both coldplug modes.</li>
  * </ul>
  * Skipped like {@link GuestScenariosTest} when QEMU, the kernel or the jar is missing, or with
  * {@code -Dlkmd.guest.skip=true}; needs udev on the host (tests/install-deps).
@@ -56,10 +57,11 @@ class GuestAgentsTest {
         Path jar = REPO.resolve("daemon/target/lkmd.jar");
         assumeTrue(Files.isRegularFile(jar), jar + " not built");
 
-        AgentRunOutput lkmd = boot("lkmd", jar);
-        AgentRunOutput udev = boot("udev", jar);
+        AgentRunOutput lkmd = boot("lkmd", jar, "lkmd.coldplug=scan");
+        AgentRunOutput trigger = boot("lkmd", jar, "lkmd.coldplug=trigger");
+        AgentRunOutput udev = boot("udev", jar, "");
 
-        for (AgentRunOutput r : List.of(lkmd, udev)) {
+        for (AgentRunOutput r : List.of(lkmd, trigger, udev)) {
             assertTrue(r.sawColdplug && r.sawHostColdplug && r.sawFinal && r.exitStatus == 0,
                     () -> "the guest did not finish (crash, time limit or agent failure); console tail:\n" + tail(r.console, 80));
         }
@@ -80,7 +82,17 @@ class GuestAgentsTest {
                 () -> assertEquals(udev.hostColdplugModules, lkmd.hostColdplugModules,
                         "modules loaded at coldplug: lkmd (actual) vs udev (expected)"),
                 () -> assertEquals(udev.finalModules, lkmd.finalModules,
-                        "modules loaded after coldplug and hotplug: lkmd (actual) vs udev (expected)"));
+                        "modules loaded after coldplug and hotplug: lkmd (actual) vs udev (expected)"),
+                // coldplug by trigger: the same as by scan, and as udev's
+                () -> assertTrue(trigger.hostColdplugModules.containsAll(BOOT_DRIVERS),
+                        () -> "lkmd trigger coldplug misses boot-time drivers " + missing(BOOT_DRIVERS, trigger.hostColdplugModules)),
+                () -> assertEquals(bound(udev.drivers), sameDevices(trigger.drivers, bound(udev.drivers)),
+                        "devices bound under udev must be bound to the same driver under lkmd (trigger)"),
+                () -> assertHotplugged(trigger, "lkmd (trigger)"),
+                () -> assertEquals(udev.hostColdplugModules, trigger.hostColdplugModules,
+                        "modules loaded at coldplug: lkmd trigger (actual) vs udev (expected)"),
+                () -> assertEquals(lkmd.hostColdplugModules, trigger.hostColdplugModules,
+                        "modules loaded at coldplug: lkmd trigger (actual) vs lkmd scan (expected)"));
     }
 
     private static void assertHotplugged(AgentRunOutput r, String agent) {
@@ -96,13 +108,16 @@ class GuestAgentsTest {
         }
     }
 
-    private AgentRunOutput boot(String agent, Path jar) throws Exception {
+    /** @param cmdline more kernel command line (lkmd.coldplug=MODE) */
+    private AgentRunOutput boot(String agent, Path jar, String cmdline) throws Exception {
         long timeoutS = Long.getLong("lkmd.guest.timeout", 400);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "--source", "17", REPO.resolve("tests/guest/agent-run").toString(), agent)
                 .directory(REPO.toFile()).redirectErrorStream(true);
         pb.environment().put("LKMD_JAR", jar.toString());
         pb.environment().put("LKMD_GUEST_TIMEOUT", Long.toString(timeoutS));
+        pb.environment().put("LKMD_AGENT_CMDLINE", cmdline);
+        String label = cmdline.isEmpty() ? agent : agent + " " + cmdline;
         long t0 = System.nanoTime();
         Process p = pb.start();
         AgentRunOutput out = new AgentRunOutput();
@@ -111,7 +126,7 @@ class GuestAgentsTest {
             while ((line = r.readLine()) != null) {
                 out.accept(line);
                 if (line.contains("LKMD-HOST") || line.contains("LKMD-AGENT ") || line.contains("LKMD-JVM")) {
-                    System.out.println(agent + ": " + line.substring(line.indexOf("LKMD-")).strip());
+                    System.out.println(label + ": " + line.substring(line.indexOf("LKMD-")).strip());
                 }
             }
         } finally {
@@ -119,8 +134,8 @@ class GuestAgentsTest {
                 p.destroyForcibly();
             }
         }
-        System.out.printf("%s: coldplug modules %s (at the agent's done: %s)%n%s: wall %d ms%n", agent,
-                out.hostColdplugModules, out.agentColdplugModules(), agent,
+        System.out.printf("%s: coldplug modules %s (at the agent's done: %s)%n%s: wall %d ms%n", label,
+                out.hostColdplugModules, out.agentColdplugModules(), label,
                 (System.nanoTime() - t0) / 1_000_000);
         return out;
     }
