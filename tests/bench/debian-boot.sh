@@ -10,6 +10,9 @@
 #   kernel_to_udev_trigger_done_ms  systemd-udev-trigger.service done (coldplug events queued)
 #   kernel_to_last_driver_ms    the last module that went Live after the initramfs, before any hotplug
 #   boot_finished_ms            systemd's FinishTimestampMonotonic (default target reached)
+#   udev_events                 events systemd-udevd processed in the booted system, by action
+#                               (udevadm monitor --udev from before udevd starts: tests/debian/guest/
+#                               lkmd-test-udevmon); lkmd's boot must not add any (no second coldplug)
 # Runs DebianBootTest's first and udev boots (-Dlkmd.debian.figuresOnly=true) REPS times (default 1)
 # and prints its DEBIAN-FIGURES lines. Usage: tests/bench/debian-boot.sh [REPS]  (as root)
 set -eu

@@ -5,6 +5,7 @@ import org.lkmd.config.Diagnostic;
 import org.lkmd.config.ParseResult;
 import org.lkmd.config.Severity;
 import org.lkmd.modprobe.ModprobeConfigLoader;
+import org.lkmd.rules.RuleSet;
 import org.lkmd.rules.RulesLoader;
 import picocli.CommandLine.Command;
 
@@ -24,12 +25,13 @@ public final class Verify extends Verb {
         List<Diagnostic> all = new ArrayList<>();
         boolean unusable = false;
         ParseResult<?> config = DaemonConfigLoader.load(root());
-        ParseResult<?> rules = RulesLoader.load(root());
+        ParseResult<RuleSet> rules = RulesLoader.load(root());
         ParseResult<?> modprobe = ModprobeConfigLoader.load(root(), root().modulesDir(release), List.of());
         for (ParseResult<?> r : List.of(config, rules, modprobe)) {
             all.addAll(r.diagnostics());
             unusable |= r.value().isEmpty();
         }
+        rules.value().ifPresent(r -> all.addAll(RulesLoader.noRulesWarning(r)));
         long errors = all.stream().filter(d -> d.severity() == Severity.ERROR).count();
         for (Diagnostic d : all) {
             err().println(d + (d.severity() == Severity.ERROR ? "" : " (warning)"));

@@ -88,6 +88,7 @@ public final class SnapshotLoader {
         long t0 = System.nanoTime();
         ParseResult<RuleSet> rules = RulesLoader.load(root);
         diags.addAll(rules.diagnostics());
+        rules.value().ifPresent(r -> diags.addAll(RulesLoader.noRulesWarning(r)));
         long t1 = System.nanoTime();
         Path modulesDir = modulesDir();
         ParseResult<ModprobeConfig> modprobe = ModprobeConfigLoader.load(root, modulesDir, List.of());

@@ -50,6 +50,18 @@ public final class RulesLoader {
         return loadDirs(dirs);
     }
 
+    /**
+     * The warning for a rule set of {@link #load(Root)} that holds no rule (none installed, all masked
+     * or all bad): lkmd then loads no module for any device. Empty when there are rules.
+     */
+    public static List<Diagnostic> noRulesWarning(RuleSet set) {
+        if (set.size() > 0) {
+            return List.of();
+        }
+        return List.of(Diagnostic.warning(String.join(", ", DIRS), 0,
+                "no rules: lkmd loads no module for any device (the package's rules are /usr/lib/lkmd/rules.d/80-lkmd-drivers.rules)"));
+    }
+
     /** Loads the rules of the given directories (highest priority first), named by their real paths. */
     public static ParseResult<RuleSet> load(List<Path> dirs) {
         return loadDirs(dirs.stream().map(p -> new Dir(p, p.toString())).toList());

@@ -74,6 +74,11 @@ class DebianBootTest {
     private DebianGuest lkmd;
     private final List<String> figures = new ArrayList<>();
     private Set<String> lkmdColdplugModules;
+    /** Events udevd processed in the lkmd boot, by action (tests/debian/guest/lkmd-test-udevmon). */
+    private Map<String, Integer> lkmdUdevEvents;
+    /** The initrd update-initramfs -u made in the lkmd boot, copied out to the host. */
+    private Path rebuiltInitrd;
+    private Set<String> udevModules;
 
     @BeforeAll
     void buildImageAndBoot() throws Exception {
@@ -112,9 +117,11 @@ class DebianBootTest {
     void lkmdIsActiveAndLoadedTheDriversOfTheMachine() throws Exception {
         diagnosed(lkmd, g -> {
             assertEquals("active", waitActive(g), "systemctl is-active lkmd after boot");
+            g.ok("udevadm settle --timeout=300");
             waitModulesQuiet(g);
             Modules mods = modules(g);
             lkmdColdplugModules = procModules(g);
+            lkmdUdevEvents = udevEvents(g);
             List<Loaded> loaded = loaded(journal(g, 0));
             Set<String> named = named(loaded);
             System.out.println("lkmd boot: loaded by lkmd " + named + "; loaded in the initramfs " + mods.pre
@@ -128,15 +135,40 @@ class DebianBootTest {
                 assertTrue(lkmdColdplugModules.contains(d), d + " named in the journal but not in /proc/modules");
             }
             figures.add(String.format("DEBIAN-FIGURES boot=lkmd kernel_to_lkmd_exec_ms=%d kernel_to_lkmd_ready_ms=%d"
-                            + " kernel_to_last_driver_ms=%d boot_finished_ms=%d modules_after_initramfs=%d",
+                            + " kernel_to_last_driver_ms=%d boot_finished_ms=%d modules_after_initramfs=%d udev_events=%s",
                     monotonicMs(g, "lkmd", "ExecMainStartTimestampMonotonic"),
                     monotonicMs(g, "lkmd", "ActiveEnterTimestampMonotonic"), mods.lastMs(),
-                    monotonicMs(g, null, "FinishTimestampMonotonic"), mods.after.size()));
+                    monotonicMs(g, null, "FinishTimestampMonotonic"), mods.after.size(), lkmdUdevEvents));
         });
     }
 
     @Test
     @Order(2)
+    void udevsDriverRulesAreMaskedForThisBootOnlyAndSettleWaitsForLkmd() throws Exception {
+        onLkmdBoot(g -> {
+            assertEquals("active", g.run("systemctl is-active lkmd-udev-mask.service").out().strip());
+            assertEquals("/dev/null", g.run("readlink /run/udev/rules.d/80-drivers.rules").out().strip(),
+                    "udev's 80-drivers.rules masked under /run while lkmd runs");
+            assertEquals("", g.run("ls -A /etc/udev/rules.d/").out().strip(), "nothing of lkmd's under /etc/udev");
+            long masked = monotonicMs(g, "lkmd-udev-mask", "ActiveEnterTimestampMonotonic");
+            long udevd = monotonicMs(g, "systemd-udevd", "ExecMainStartTimestampMonotonic");
+            assertTrue(masked > 0 && masked <= udevd, "the mask must be in place before udevd starts: masked at " + masked
+                    + " ms, udevd started at " + udevd + " ms");
+            // a unit ordered after systemd-udev-settle (as LVM, mdadm, a ZFS import) starts after lkmd's
+            // READY=1 (coldplug settled) and sees the drivers of the machine's devices loaded
+            long ready = monotonicMs(g, "lkmd", "ActiveEnterTimestampMonotonic");
+            long afterSettle = monotonicMs(g, "lkmd-test-after-settle", "ExecMainStartTimestampMonotonic");
+            assertTrue(ready > 0 && afterSettle >= ready, "a unit after systemd-udev-settle started at " + afterSettle
+                    + " ms, before lkmd was ready at " + ready + " ms");
+            Set<String> atSettle = Set.copyOf(g.ok("cat /run/lkmd-test/after-settle.modules").lines().toList());
+            for (String d : BOOT_DRIVERS) {
+                assertTrue(atSettle.contains(d), d + " not loaded when the unit after systemd-udev-settle started: " + atSettle);
+            }
+        });
+    }
+
+    @Test
+    @Order(3)
     void journalLinesAreLeveled() throws Exception {
         onLkmdBoot(g -> {
             List<String> all = g.ok("journalctl -b -u lkmd -t lkmd -o cat --no-pager").lines().toList();
@@ -159,7 +191,7 @@ class DebianBootTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void reloadKeepsTheServiceActive() throws Exception {
         onLkmdBoot(g -> {
             double t = g.uptime();
@@ -171,7 +203,7 @@ class DebianBootTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void hotPluggedDevicesGetTheirDrivers() throws Exception {
         onLkmdBoot(g -> {
             double t = g.uptime();
@@ -187,7 +219,7 @@ class DebianBootTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void anEventWhileTheServiceIsStoppedIsHandledWhenItIsBack() throws Exception {
         onLkmdBoot(g -> {
             g.ok("systemctl stop lkmd.service");
@@ -221,7 +253,7 @@ class DebianBootTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void badInputsFailTheUnitWithAClearMessage() throws Exception {
         onLkmdBoot(g -> {
             failsWith(g, "a missing /etc/lkmd/lkmd.toml", "mv /etc/lkmd/lkmd.toml /root/lkmd.toml.away",
@@ -235,7 +267,36 @@ class DebianBootTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
+    void aRebuiltInitrdKeepsUdevsDriverRules() throws Exception {
+        onLkmdBoot(g -> {
+            String rel = g.ok("uname -r").strip();
+            String initrd = "/boot/initrd.img-" + rel;
+            DebianGuest.Cmd update = g.run("update-initramfs -u 2>&1", 900);
+            assertEquals(0, update.rc(), update.toString());
+            // the initrd's udev keeps its own driver rules: no mask, no empty copy from /etc
+            DebianGuest.Cmd rules = g.run("rm -rf /tmp/initrd && unmkinitramfs " + initrd + " /tmp/initrd"
+                    + " && find /tmp/initrd -name 80-drivers.rules | sed 's,^/tmp/initrd,,'"
+                    + " && cmp \"$(find /tmp/initrd -path '*/lib/udev/rules.d/80-drivers.rules' | head -1)\" /lib/udev/rules.d/80-drivers.rules"
+                    + " && rm -rf /tmp/initrd", 600);
+            assertTrue(rules.ok(), "the rebuilt initrd's 80-drivers.rules must be udev's own: " + rules);
+            assertTrue(rules.out().lines().noneMatch(l -> l.contains("/etc/udev/")), "a /etc copy in the initrd: " + rules);
+            // out to the host through the blank second disk, to boot from it (boot 3)
+            long size = Long.parseLong(g.ok("stat -c %s " + initrd).strip());
+            String sum = g.ok("dd if=" + initrd + " of=/dev/vdb bs=1M conv=fsync status=none && sha256sum <" + initrd)
+                    .strip().split(" ")[0];
+            Path out = g.dir.resolve("initrd-rebuilt.img");
+            try (var in = Files.newInputStream(g.dir.resolve("export.raw"))) {
+                Files.write(out, in.readNBytes((int) size));
+            }
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            assertEquals(sum, java.util.HexFormat.of().formatHex(md.digest(Files.readAllBytes(out))), "initrd copied out");
+            rebuiltInitrd = out;
+        });
+    }
+
+    @Test
+    @Order(9)
     void removeReinstallAndPurgeFollowDebianPolicy() throws Exception {
         onLkmdBoot(g -> {
             DebianGuest.Cmd remove = g.run("apt-get remove -y lkmd 2>&1");
@@ -243,8 +304,10 @@ class DebianBootTest {
             assertClean(remove);
             assertEquals("deinstall ok config-files", status(g), "dpkg status after remove");
             assertTrue(g.run("test -f /etc/lkmd/lkmd.toml").ok(), "the conffile must stay on remove");
-            assertTrue(g.run("test ! -e /etc/udev/rules.d/80-drivers.rules && test ! -L /etc/udev/rules.d/80-drivers.rules").ok(),
-                    "the udev mask must go on remove: " + g.run("ls -l /etc/udev/rules.d/").out());
+            assertNoMask(g, "remove");
+            // udev loads modules again at once: a device added now gets its driver from udev
+            g.deviceAdd("{\"driver\":\"usb-audio\",\"bus\":\"xhci.0\",\"audiodev\":\"snd0\",\"id\":\"haudio\"}");
+            assertTrue(g.run(moduleWait("snd_usb_audio", 180)).ok(), "udev did not load snd_usb_audio after lkmd's removal");
             assertTrue(g.run("test ! -e /lib/systemd/system/lkmd.service && test ! -e /usr/bin/lkmd").ok(), "program and units go on remove");
             assertNotEquals("active", g.run("systemctl is-active lkmd.service").out().strip());
             assertNotEquals("active", g.run("systemctl is-active lkmd-kernel.socket").out().strip());
@@ -254,7 +317,38 @@ class DebianBootTest {
             assertClean(install);
             assertEquals("install ok installed", status(g));
             assertEquals("active", waitActive(g), "lkmd after dpkg -i");
-            assertEquals("/dev/null", g.run("readlink /etc/udev/rules.d/80-drivers.rules").out().strip(), "mask back after dpkg -i");
+            assertEquals("/dev/null", g.run("readlink /run/udev/rules.d/80-drivers.rules").out().strip(), "mask back after dpkg -i");
+
+            // an upgrade from a version that masked udev's rules under /etc (its lkmd.service did not
+            // pull in lkmd-udev-mask.service): that link goes, the mask is under /run
+            g.ok("sed -i '/lkmd-udev-mask/d' /lib/systemd/system/lkmd.service && systemctl daemon-reload"
+                    + " && ln -s /dev/null /etc/udev/rules.d/80-drivers.rules");
+            DebianGuest.Cmd upgrade = g.run("dpkg -i /root/lkmd.deb 2>&1", 600);
+            assertEquals(0, upgrade.rc(), upgrade.toString());
+            assertClean(upgrade);
+            assertTrue(upgrade.out().contains("removed the old mask /etc/udev/rules.d/80-drivers.rules"), upgrade.toString());
+            assertTrue(g.run("test ! -e /etc/udev/rules.d/80-drivers.rules && test ! -L /etc/udev/rules.d/80-drivers.rules").ok(),
+                    "the old /etc mask must go on upgrade");
+            assertEquals("active", waitActive(g), "lkmd after the upgrade");
+            assertEquals("/dev/null", g.run("readlink /run/udev/rules.d/80-drivers.rules").out().strip(), "mask under /run after the upgrade");
+
+            // an administrator's own 80-drivers.rules: left alone, one line, no mask made
+            g.ok("printf '# mine\\n' >/etc/udev/rules.d/80-drivers.rules");
+            double t = g.uptime();
+            DebianGuest.Cmd mine = g.run("dpkg -i /root/lkmd.deb 2>&1", 600);
+            assertEquals(0, mine.rc(), mine.toString());
+            assertClean(mine);
+            assertEquals(1, mine.out().lines().filter(l -> l.contains("/etc/udev/rules.d/80-drivers.rules is the administrator's")).count(),
+                    mine.toString());
+            assertEquals("active", waitActive(g), "lkmd beside the administrator's rules");
+            assertEquals("# mine", g.ok("cat /etc/udev/rules.d/80-drivers.rules").strip(), "the administrator's file changed");
+            assertTrue(g.run("test ! -e /run/udev/rules.d/80-drivers.rules && test ! -L /run/udev/rules.d/80-drivers.rules").ok(),
+                    "a mask was made beside the administrator's file");
+            String said = g.ok("journalctl -b -u lkmd-udev-mask -o cat --no-pager");
+            assertTrue(said.contains("/etc/udev/rules.d/80-drivers.rules is the administrator's: left alone"), said);
+            g.ok("rm /etc/udev/rules.d/80-drivers.rules && systemctl restart lkmd.service");
+            assertEquals("active", waitActive(g));
+            assertEquals("/dev/null", g.run("readlink /run/udev/rules.d/80-drivers.rules").out().strip(), "mask after a restart");
 
             DebianGuest.Cmd purge = g.run("apt-get purge -y lkmd 2>&1");
             assertEquals(0, purge.rc(), purge.toString());
@@ -268,31 +362,38 @@ class DebianBootTest {
                     + " /etc/udev/rules.d/80-drivers.rules 2>/dev/null").out().strip();
             assertEquals("", left, "left behind after purge");
             assertNotEquals("active", g.run("systemctl is-active lkmd.service").out().strip());
+            assertNoMask(g, "purge");
+            g.deviceAdd("{\"driver\":\"usb-uas\",\"bus\":\"xhci.0\",\"id\":\"huas\"}");
+            assertTrue(g.run(moduleWait("uas", 180)).ok(), "udev did not load uas after lkmd's purge");
         });
     }
 
     // ---- boot 2: udev, the reference ---------------------------------------------------------------
 
     @Test
-    @Order(8)
+    @Order(10)
     void udevLoadsTheSameModulesAsLkmd() throws Exception {
         lkmd.close(); // one guest at a time: 2 host cores
         try (DebianGuest udev = DebianGuest.boot(REPO, image, "udev", BOOT_TIMEOUT_S,
-                "rw", "lkmd.test.udev", "systemd.mask=lkmd.service", "systemd.mask=lkmd-kernel.socket")) {
+                "rw", "systemd.mask=lkmd.service", "systemd.mask=lkmd-kernel.socket")) {
             diagnosed(udev, g -> {
                 assertEquals("inactive", g.run("systemctl is-active lkmd.service").out().strip(), "lkmd masked");
-                assertEquals("", g.run("ls /etc/udev/rules.d/80-drivers.rules 2>/dev/null").out().strip(), "udev's rules in place");
+                assertNoMask(g, "a boot without lkmd");
                 g.ok("udevadm settle --timeout=300");
                 waitModulesQuiet(g);
                 Modules mods = modules(g);
-                Set<String> udevModules = procModules(g);
+                udevModules = procModules(g);
+                Map<String, Integer> udevEvents = udevEvents(g);
                 figures.add(String.format("DEBIAN-FIGURES boot=udev kernel_to_udevd_ready_ms=%d kernel_to_udev_trigger_done_ms=%d"
-                                + " kernel_to_last_driver_ms=%d boot_finished_ms=%d modules_after_initramfs=%d",
+                                + " kernel_to_last_driver_ms=%d boot_finished_ms=%d modules_after_initramfs=%d udev_events=%s",
                         monotonicMs(g, "systemd-udevd", "ActiveEnterTimestampMonotonic"),
                         monotonicMs(g, "systemd-udev-trigger", "ActiveEnterTimestampMonotonic"), mods.lastMs(),
-                        monotonicMs(g, null, "FinishTimestampMonotonic"), mods.after.size()));
+                        monotonicMs(g, null, "FinishTimestampMonotonic"), mods.after.size(), udevEvents));
                 assumeTrue(lkmdColdplugModules != null, "the lkmd boot did not get as far as its module list");
                 assertEquals(udevModules, lkmdColdplugModules, "/proc/modules after coldplug: lkmd boot (actual) vs udev boot (expected)");
+                // udev's work not doubled by lkmd: as many add events processed by udevd as without lkmd
+                assertEquals(udevEvents.getOrDefault("add", 0), lkmdUdevEvents.getOrDefault("add", 0),
+                        "add events udevd processed: lkmd boot " + lkmdUdevEvents + " (actual) vs udev boot " + udevEvents + " (expected)");
             });
         }
     }
@@ -300,11 +401,15 @@ class DebianBootTest {
     // ---- boot 3: read-only root --------------------------------------------------------------------
 
     @Test
-    @Order(9)
-    void lkmdStartsOnAReadOnlyRoot() throws Exception {
+    @Order(11)
+    void lkmdStartsOnAReadOnlyRootFromTheRebuiltInitrd() throws Exception {
         assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
-        try (DebianGuest ro = DebianGuest.boot(REPO, image, "ro", BOOT_TIMEOUT_S, "ro", "systemd.mask=systemd-remount-fs.service")) {
+        assumeTrue(rebuiltInitrd != null, "the lkmd boot did not rebuild its initrd");
+        try (DebianGuest ro = DebianGuest.boot(REPO, image, rebuiltInitrd, "ro", BOOT_TIMEOUT_S, "ro",
+                "systemd.mask=systemd-remount-fs.service")) {
             diagnosed(ro, g -> {
+                // booted from the initrd the installed system built: its udev found and mounted the root
+                assertEquals("/dev/vda", g.ok("findmnt -no SOURCE /").strip(), "root");
                 assertTrue(g.ok("findmnt -no OPTIONS /").startsWith("ro"), "root not read-only");
                 assertEquals("active", waitActive(g), "systemctl is-active lkmd on a read-only root");
                 Set<String> named = named(loaded(journal(g, 0)));
@@ -312,6 +417,9 @@ class DebianBootTest {
                 assertTrue(procModules(g).contains("snd_hda_intel"));
                 List<String> rofs = journal(g, 0).stream().filter(l -> l.contains("Read-only file system")).toList();
                 assertEquals(List.of(), rofs, "lkmd must not need to write outside /run");
+                waitModulesQuiet(g);
+                assumeTrue(udevModules != null, "the udev boot did not get as far as its module list");
+                assertEquals(udevModules, procModules(g), "/proc/modules: boot from the rebuilt initrd (actual) vs udev boot (expected)");
             });
         }
     }
@@ -354,6 +462,24 @@ class DebianBootTest {
     private static void waitModulesQuiet(DebianGuest g) throws Exception {
         g.ok("q=0; for i in $(seq 120); do a=$(wc -l </proc/modules); sleep 1; b=$(wc -l </proc/modules);"
                 + " if [ \"$a\" = \"$b\" ]; then q=$((q+1)); else q=0; fi; [ $q -ge 5 ] && break; done; true");
+    }
+
+    /** Events udevd finished processing in this boot, by action (from tests/debian/guest/lkmd-test-udevmon). */
+    private static Map<String, Integer> udevEvents(DebianGuest g) throws Exception {
+        Map<String, Integer> n = new java.util.TreeMap<>();
+        for (String l : g.ok("cat /run/lkmd-test/udev-events.log").lines().toList()) {
+            String[] f = l.strip().split("\\s+");
+            if (f.length >= 4 && f[0].equals("UDEV") && f[1].startsWith("[")) {
+                n.merge(f[2], 1, Integer::sum);
+            }
+        }
+        return n;
+    }
+
+    /** udev's 80-drivers.rules masked nowhere: neither under /run nor under /etc. */
+    private static void assertNoMask(DebianGuest g, String when) throws Exception {
+        DebianGuest.Cmd c = g.run("ls -l /run/udev/rules.d/80-drivers.rules /etc/udev/rules.d/80-drivers.rules 2>/dev/null");
+        assertEquals("", c.out().strip(), "udev's driver rules masked after " + when);
     }
 
     private static String moduleWait(String module, int seconds) {

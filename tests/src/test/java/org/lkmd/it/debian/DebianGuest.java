@@ -74,11 +74,21 @@ final class DebianGuest implements AutoCloseable {
      * {@code bootTimeoutS}) for the command channel to say it is ready.
      */
     static DebianGuest boot(Path repo, Path image, String name, long bootTimeoutS, String... kernelArgs) throws Exception {
+        return boot(repo, image, null, name, bootTimeoutS, kernelArgs);
+    }
+
+    /** As {@link #boot(Path, Path, String, long, String...)}, from INITRD instead of the image's (null: the image's). */
+    static DebianGuest boot(Path repo, Path image, Path initrd, String name, long bootTimeoutS, String... kernelArgs)
+            throws Exception {
         Path dir = repo.resolve("tests/work/debian/boot-" + name);
         Files.createDirectories(dir);
         List<String> cmd = new ArrayList<>(List.of(repo.resolve("tests/debian/boot").toString(), image.toString(), dir.toString()));
         cmd.addAll(List.of(kernelArgs));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("qemu.out").toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        if (initrd != null) {
+            pb.environment().put("LKMD_DEBIAN_INITRD", initrd.toString());
+        }
+        Process p = pb.redirectErrorStream(true).redirectOutput(dir.resolve("qemu.out").toFile()).start();
         Path sock = dir.resolve("channel.sock");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(bootTimeoutS);
         SocketChannel ch = null;
