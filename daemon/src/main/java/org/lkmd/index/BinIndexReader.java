@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
 
@@ -50,8 +51,8 @@ import java.util.Optional;
  *
  * <p>Every offset, count and string is checked against the buffer; a corrupt or truncated file
  * raises {@link IndexFormatException} with the offending offset, and a node graph that is not a
- * tree (a cycle) is caught by a visit budget. Instances are immutable and thread-safe (reads
- * use absolute positions only).
+ * tree (a cycle, or a node shared by two parents) is an error: a traversal reads each node once.
+ * Instances are immutable and thread-safe (reads use absolute positions only).
  */
 public final class BinIndexReader {
 
@@ -131,7 +132,7 @@ public final class BinIndexReader {
 
     /** Exact search: the first (lowest-priority) value stored under {@code key}, if any. */
     public Optional<String> search(String key) {
-        Budget budget = new Budget();
+        Budget budget = new Budget(false);
         Node node = node(rootWord, 8, budget);
         int i = 0;
         while (node != null) {
@@ -153,7 +154,7 @@ public final class BinIndexReader {
     /** Wildcard search in libkmod's result order (see the class comment). */
     public List<IndexValue> searchWild(String key) {
         List<IndexValue> out = new ArrayList<>();
-        Budget budget = new Budget();
+        Budget budget = new Budget(false);
         StringBuilder pattern = new StringBuilder();
         Node node = node(rootWord, 8, budget);
         int i = 0;
@@ -252,7 +253,7 @@ public final class BinIndexReader {
 
     /** Visits every entry in trie order (a node's values, then its children by character). */
     public void forEach(EntryConsumer consumer) {
-        Budget budget = new Budget();
+        Budget budget = new Budget(true);
         Node root = node(rootWord, 8, budget);
         if (root != null) {
             walk(root, new StringBuilder(), consumer, budget, 0);
@@ -264,7 +265,7 @@ public final class BinIndexReader {
      * {@link #forEach} in its order (so the same first error), without building keys or values.
      */
     public void validate() {
-        Budget budget = new Budget();
+        Budget budget = new Budget(true);
         Node root = node(rootWord, 8, budget);
         if (root != null) {
             check(root, budget, 0);
@@ -317,14 +318,32 @@ public final class BinIndexReader {
         }
     }
 
-    /** Counts node reads so that a cyclic node graph cannot make a traversal run forever. */
+    /**
+     * Bounds one traversal's node reads. A lookup reads at most as many nodes as the file has
+     * bytes, so a cyclic node graph cannot make it run forever (a wildcard search may reach a node
+     * twice: by its wildcard child and by the key's own character). A walk of the whole trie
+     * ({@link #forEach}, {@link #validate}) reads each node once: kmod's depmod writes a tree, each
+     * node at its own offset, and a node shared by two parents would make a walk, and a dump, grow
+     * exponentially with the file.
+     */
     private final class Budget {
         private long left = (long) data.length + 16;
+        private final BitSet seen;
+
+        Budget(boolean wholeTree) {
+            this.seen = wholeTree ? new BitSet(data.length + 1) : null;
+        }
 
         void spend(int offset) {
             if (--left < 0) {
                 throw new IndexFormatException(path, offset,
                         "node graph is not a tree (more node reads than file bytes)");
+            }
+            if (seen != null && offset >= 0 && offset <= data.length) {
+                if (seen.get(offset)) {
+                    throw new IndexFormatException(path, offset, "node graph is not a tree (node reached twice)");
+                }
+                seen.set(offset);
             }
         }
     }

@@ -105,6 +105,24 @@ class BinIndexReaderTest {
     }
 
     @Test
+    void nodeSharedByTwoParentsIsAFormatErrorForAWholeWalk() {
+        // root's children 'a' and 'b' both point at one leaf: a lookup works, but a dump of such
+        // graphs grows exponentially with the file (a fuzzed file filled the fuzz run's 512 MiB heap)
+        ByteBuffer b = ByteBuffer.allocate(32);
+        b.putInt(0xB007F457).putInt(0x00020001).putInt(0x20000000 | 12);   // header, root at 12
+        b.put((byte) 'a').put((byte) 'b');                                  // root: children 'a'..'b'
+        b.putInt(0x40000000 | 22).putInt(0x40000000 | 22);                  //    both -> L
+        b.putInt(1).putInt(1).put((byte) 'x').put((byte) 0);                // L: values [1 x]
+        b.flip();
+        BinIndexReader r = new BinIndexReader(P, b);
+        assertEquals(Optional.of("x"), r.search("a"));
+        assertEquals(Optional.of("x"), r.search("b"));
+        IndexFormatException e = assertThrows(IndexFormatException.class, r::validate);
+        assertEquals(22, e.offset());
+        assertThrows(IndexFormatException.class, () -> r.dump("alias ", new StringBuilder()));
+    }
+
+    @Test
     void truncatedOrCorruptRealFilesRaiseOnlyFormatErrors() throws Exception {
         byte[] whole = Files.readAllBytes(RealTree.modulesDir().resolve("modules.alias.bin"));
         Random rnd = new Random(7);
