@@ -14,18 +14,19 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  * use; anything else, and any cycle between packages, fails the build.
  *
  * <pre>
- * base, config    root directory, diagnostics, parse results, the daemon's configuration
+ * base            the root directory, the runtime directory, diagnostics, parse results, module names
  * process         running a child process (hooks, RUN{program}, PROGRAM) with one timeout policy
  * index           modules.* indexes (text and .bin), fnmatch
  * elf             .ko files: sections, modinfo, signatures, compression
  * kernel          the kernel's module calls and state (real and simulated), errno
- * modprobe        modprobe.d, kernel command line, resolution (lookup, plan)
+ * modprobe        modprobe.d, kernel command line, the probe request, resolution (lookup, plan)
  * depmod          writing the modules.* indexes from the .ko files
  * loader          executing load and remove plans, install/remove hooks
  * uevent          netlink, uevent parsing, coldplug, the event queue
  * rules           udev-style rules: parse, match, kmod builtin, programs
  * eventlog        what happened to each event and probe, for status, monitor and explain
  * control         the control socket's transport: server, handler, codec, client (JSON only)
+ * config          the daemon's configuration file (lkmd.toml)
  * daemon          the daemon: lifecycle, intake, services, snapshots, event handling, its answers
  * cli             the commands
  * </pre>
@@ -38,7 +39,7 @@ class LayeringTest {
 
     @ArchTest
     static final ArchRule layers = layeredArchitecture().consideringOnlyDependenciesInLayers()
-            .layer("base").definedBy("org.lkmd.base..", "org.lkmd.config..")
+            .layer("base").definedBy("org.lkmd.base..")
             .layer("process").definedBy("org.lkmd.process..")
             .layer("index").definedBy("org.lkmd.index..")
             .layer("elf").definedBy("org.lkmd.elf..")
@@ -50,6 +51,7 @@ class LayeringTest {
             .layer("rules").definedBy("org.lkmd.rules..")
             .layer("eventlog").definedBy("org.lkmd.eventlog..")
             .layer("control").definedBy("org.lkmd.control..")
+            .layer("config").definedBy("org.lkmd.config..")
             .layer("daemon").definedBy("org.lkmd.daemon..")
             .layer("cli").definedBy("org.lkmd.cli..")
 
@@ -65,10 +67,11 @@ class LayeringTest {
             .whereLayer("rules").mayOnlyAccessLayers("base", "process", "index", "kernel", "uevent")
             .whereLayer("eventlog").mayOnlyAccessLayers("base", "kernel")
             .whereLayer("control").mayOnlyAccessLayers("base")
+            .whereLayer("config").mayOnlyAccessLayers("base")
             .whereLayer("daemon").mayOnlyAccessLayers("base", "process", "index", "elf", "kernel", "modprobe",
-                    "depmod", "loader", "uevent", "rules", "eventlog", "control")
+                    "depmod", "loader", "uevent", "rules", "eventlog", "control", "config")
             .whereLayer("cli").mayOnlyAccessLayers("base", "process", "index", "elf", "kernel", "modprobe",
-                    "depmod", "loader", "uevent", "rules", "eventlog", "control", "daemon");
+                    "depmod", "loader", "uevent", "rules", "eventlog", "control", "config", "daemon");
 
     /** Every class lives in one of the layers above: a new package must take its place in the table. */
     @ArchTest

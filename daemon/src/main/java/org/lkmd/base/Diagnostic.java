@@ -1,4 +1,4 @@
-package org.lkmd.config;
+package org.lkmd.base;
 
 /**
  * One problem found in an input file, with its place. Printed as {@code file:line: message}

@@ -1,4 +1,4 @@
-package org.lkmd.config;
+package org.lkmd.base;
 
 import java.util.List;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package org.lkmd.config;
+package org.lkmd.base;
 
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package org.lkmd.config;
+package org.lkmd.base;
 
 /**
  * How bad a {@link Diagnostic} is, the same in every parser:

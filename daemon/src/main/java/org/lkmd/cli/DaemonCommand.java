@@ -1,8 +1,8 @@
 package org.lkmd.cli;
 
 import org.lkmd.config.DaemonConfig;
-import org.lkmd.config.Root;
-import org.lkmd.config.RuntimeDir;
+import org.lkmd.base.Root;
+import org.lkmd.base.RuntimeDir;
 import org.lkmd.daemon.Daemon;
 import org.lkmd.daemon.SnapshotLoader;
 import org.lkmd.kernel.Kernel;

@@ -1,7 +1,7 @@
 package org.lkmd.cli;
 
 import com.google.gson.JsonObject;
-import org.lkmd.config.ParseResult;
+import org.lkmd.base.ParseResult;
 import org.lkmd.control.ControlClient;
 import org.lkmd.control.ControlCodec;
 import org.lkmd.daemon.Explainer;

@@ -1,7 +1,7 @@
 package org.lkmd.cli;
 
-import org.lkmd.config.Diagnostic;
-import org.lkmd.config.ParseResult;
+import org.lkmd.base.Diagnostic;
+import org.lkmd.base.ParseResult;
 import org.lkmd.index.ModuleIndex;
 import org.lkmd.index.ModuleIndexLoader;
 import org.lkmd.kernel.Errno;

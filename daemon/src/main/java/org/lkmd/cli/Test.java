@@ -1,6 +1,6 @@
 package org.lkmd.cli;
 
-import org.lkmd.config.ParseResult;
+import org.lkmd.base.ParseResult;
 import org.lkmd.daemon.Snapshot;
 import org.lkmd.daemon.SnapshotLoader;
 import org.lkmd.modprobe.ModuleRef;

@@ -1,6 +1,6 @@
 package org.lkmd.cli;
 
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 import org.lkmd.kernel.Kernel;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;

@@ -1,9 +1,9 @@
 package org.lkmd.cli;
 
 import org.lkmd.config.DaemonConfigLoader;
-import org.lkmd.config.Diagnostic;
-import org.lkmd.config.ParseResult;
-import org.lkmd.config.Severity;
+import org.lkmd.base.Diagnostic;
+import org.lkmd.base.ParseResult;
+import org.lkmd.base.Severity;
 import org.lkmd.modprobe.ModprobeConfigLoader;
 import org.lkmd.rules.RuleSet;
 import org.lkmd.rules.RulesLoader;

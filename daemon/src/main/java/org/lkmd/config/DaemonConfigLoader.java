@@ -1,5 +1,11 @@
 package org.lkmd.config;
 
+import org.lkmd.base.ParseResult;
+
+import org.lkmd.base.Diagnostic;
+
+import org.lkmd.base.Root;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

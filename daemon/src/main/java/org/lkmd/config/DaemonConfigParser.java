@@ -1,5 +1,11 @@
 package org.lkmd.config;
 
+import org.lkmd.base.Severity;
+
+import org.lkmd.base.ParseResult;
+
+import org.lkmd.base.Diagnostic;
+
 import org.lkmd.base.ModuleNames;
 import com.moandjiezana.toml.Toml;
 

@@ -1,7 +1,7 @@
 package org.lkmd.control;
 
 import com.google.gson.JsonObject;
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

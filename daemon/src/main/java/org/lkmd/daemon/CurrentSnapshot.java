@@ -2,10 +2,10 @@ package org.lkmd.daemon;
 
 import ch.qos.logback.classic.Level;
 import org.lkmd.config.DaemonConfig;
-import org.lkmd.config.Diagnostic;
-import org.lkmd.config.ParseResult;
-import org.lkmd.config.Root;
-import org.lkmd.config.Severity;
+import org.lkmd.base.Diagnostic;
+import org.lkmd.base.ParseResult;
+import org.lkmd.base.Root;
+import org.lkmd.base.Severity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -2,8 +2,8 @@ package org.lkmd.daemon;
 
 import org.lkmd.process.HelperDirs;
 import org.lkmd.config.DaemonConfig;
-import org.lkmd.config.ParseResult;
-import org.lkmd.config.Root;
+import org.lkmd.base.ParseResult;
+import org.lkmd.base.Root;
 import org.lkmd.eventlog.EventLog;
 import org.lkmd.kernel.Kernel;
 import org.lkmd.loader.ModuleLoader;

@@ -2,8 +2,8 @@ package org.lkmd.daemon;
 
 import com.google.gson.JsonObject;
 import org.lkmd.process.HelperDirs;
-import org.lkmd.config.Diagnostic;
-import org.lkmd.config.Root;
+import org.lkmd.base.Diagnostic;
+import org.lkmd.base.Root;
 import org.lkmd.control.ControlCodec;
 import org.lkmd.control.ControlService;
 import org.lkmd.eventlog.EventLog;

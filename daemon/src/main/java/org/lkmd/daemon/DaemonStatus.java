@@ -1,6 +1,6 @@
 package org.lkmd.daemon;
 
-import org.lkmd.config.Diagnostic;
+import org.lkmd.base.Diagnostic;
 import org.lkmd.eventlog.EventRecord;
 import org.lkmd.uevent.DropReason;
 import org.lkmd.uevent.EventQueue;

@@ -1,6 +1,6 @@
 package org.lkmd.daemon;
 
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 import org.lkmd.eventlog.EventLog;
 import org.lkmd.eventlog.EventRecord;
 import org.lkmd.kernel.Errno;

@@ -1,6 +1,6 @@
 package org.lkmd.daemon;
 
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 import org.lkmd.uevent.Coldplug;
 import org.lkmd.uevent.EventQueue;
 import org.lkmd.uevent.Uevent;

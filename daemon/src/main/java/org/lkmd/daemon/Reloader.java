@@ -1,7 +1,7 @@
 package org.lkmd.daemon;
 
 import org.lkmd.config.DaemonConfig;
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,7 +1,7 @@
 package org.lkmd.daemon;
 
 import org.lkmd.config.DaemonConfig;
-import org.lkmd.config.Diagnostic;
+import org.lkmd.base.Diagnostic;
 import org.lkmd.index.ModuleIndex;
 import org.lkmd.modprobe.ModprobeConfig;
 import org.lkmd.modprobe.ResolveContext;

@@ -2,9 +2,9 @@ package org.lkmd.daemon;
 
 import org.lkmd.config.DaemonConfig;
 import org.lkmd.config.DaemonConfigLoader;
-import org.lkmd.config.Diagnostic;
-import org.lkmd.config.ParseResult;
-import org.lkmd.config.Root;
+import org.lkmd.base.Diagnostic;
+import org.lkmd.base.ParseResult;
+import org.lkmd.base.Root;
 import org.lkmd.index.DepEntry;
 import org.lkmd.index.ModuleIndex;
 import org.lkmd.index.ModuleIndexLoader;

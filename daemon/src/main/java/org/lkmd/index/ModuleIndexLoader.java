@@ -11,8 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.lkmd.config.Diagnostic;
-import org.lkmd.config.ParseResult;
+import org.lkmd.base.Diagnostic;
+import org.lkmd.base.ParseResult;
 
 /**
  * Loads the module index of one module directory ({@code /lib/modules/<release>}). For each

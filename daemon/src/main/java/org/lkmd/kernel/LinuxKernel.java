@@ -6,7 +6,7 @@ import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,6 +1,6 @@
 package org.lkmd.kernel;
 
-import org.lkmd.config.RuntimeDir;
+import org.lkmd.base.RuntimeDir;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package org.lkmd.kernel;
 
 import org.lkmd.base.ModuleNames;
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;

@@ -2,7 +2,7 @@ package org.lkmd.modprobe;
 
 import org.lkmd.base.ModuleNames;
 
-import org.lkmd.config.Diagnostic;
+import org.lkmd.base.Diagnostic;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package org.lkmd.rules;
 
-import org.lkmd.config.Diagnostic;
+import org.lkmd.base.Diagnostic;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package org.lkmd.rules;
 
-import org.lkmd.config.Diagnostic;
-import org.lkmd.config.ParseResult;
-import org.lkmd.config.Root;
+import org.lkmd.base.Diagnostic;
+import org.lkmd.base.ParseResult;
+import org.lkmd.base.Root;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package org.lkmd.rules;
 
-import org.lkmd.config.Diagnostic;
-import org.lkmd.config.ParseResult;
+import org.lkmd.base.Diagnostic;
+import org.lkmd.base.ParseResult;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,6 +1,6 @@
 package org.lkmd.rules;
 
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 
 import java.nio.file.Path;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package org.lkmd.rules;
 
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -23,7 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,6 +1,6 @@
 package org.lkmd.uevent;
 
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 import org.lkmd.uevent.Uevent;
 
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.lkmd.config;
+package org.lkmd.base;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,9 @@
 package org.lkmd.config;
 
+import org.lkmd.base.ParseResult;
+
+import org.lkmd.base.Diagnostic;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -2,7 +2,7 @@ package org.lkmd.daemon;
 
 import com.google.gson.JsonObject;
 import org.junit.jupiter.api.Test;
-import org.lkmd.config.Diagnostic;
+import org.lkmd.base.Diagnostic;
 import org.lkmd.eventlog.EventRecord;
 import org.lkmd.kernel.Errno;
 import org.lkmd.uevent.DropReason;

@@ -3,7 +3,7 @@ package org.lkmd.daemon;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lkmd.config.DaemonConfig;
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

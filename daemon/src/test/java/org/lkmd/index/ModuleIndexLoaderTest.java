@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.lkmd.config.Diagnostic;
-import org.lkmd.config.ParseResult;
-import org.lkmd.config.Severity;
+import org.lkmd.base.Diagnostic;
+import org.lkmd.base.ParseResult;
+import org.lkmd.base.Severity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

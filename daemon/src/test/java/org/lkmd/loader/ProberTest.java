@@ -4,7 +4,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lkmd.ScenarioRoot;
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 import org.lkmd.index.ModuleIndexLoader;
 import org.lkmd.kernel.Errno;
 import org.lkmd.kernel.Kernel;

@@ -7,7 +7,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.lkmd.config.Diagnostic;
+import org.lkmd.base.Diagnostic;
 
 /**
  * Any modprobe.d file and any kernel command line give entries and diagnostics, never an

@@ -1,7 +1,7 @@
 package org.lkmd.modprobe;
 
 import org.junit.jupiter.api.Test;
-import org.lkmd.config.Diagnostic;
+import org.lkmd.base.Diagnostic;
 
 import java.util.ArrayList;
 import java.util.List;

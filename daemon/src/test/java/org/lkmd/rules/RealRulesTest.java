@@ -2,10 +2,10 @@ package org.lkmd.rules;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lkmd.config.Diagnostic;
-import org.lkmd.config.ParseResult;
-import org.lkmd.config.Root;
-import org.lkmd.config.Severity;
+import org.lkmd.base.Diagnostic;
+import org.lkmd.base.ParseResult;
+import org.lkmd.base.Root;
+import org.lkmd.base.Severity;
 import org.lkmd.uevent.Uevent;
 
 import java.io.IOException;

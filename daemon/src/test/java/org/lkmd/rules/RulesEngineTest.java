@@ -3,8 +3,8 @@ package org.lkmd.rules;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lkmd.config.ParseResult;
-import org.lkmd.config.Root;
+import org.lkmd.base.ParseResult;
+import org.lkmd.base.Root;
 import org.lkmd.uevent.Uevent;
 
 import java.io.IOException;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
-import org.lkmd.config.Diagnostic;
-import org.lkmd.config.ParseResult;
+import org.lkmd.base.Diagnostic;
+import org.lkmd.base.ParseResult;
 
 /**
  * Any rules file gives a rule set plus diagnostics, never an exception. Bytes are decoded as

@@ -3,9 +3,9 @@ package org.lkmd.rules;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.lkmd.config.Diagnostic;
-import org.lkmd.config.ParseResult;
-import org.lkmd.config.Severity;
+import org.lkmd.base.Diagnostic;
+import org.lkmd.base.ParseResult;
+import org.lkmd.base.Severity;
 
 import java.util.List;
 

@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 
 /** Coldplug against this machine's /sys and kernel (root only). */
 class ColdplugRealKernelTest {

@@ -13,7 +13,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 
 /** Coldplug on a fake sysfs tree built per test. */
 class ColdplugTest {

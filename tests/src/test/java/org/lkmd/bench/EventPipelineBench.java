@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 import org.lkmd.index.ModuleIndex;
 import org.lkmd.index.ModuleIndexLoader;
 import org.lkmd.index.TextIndexReader;

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 import org.lkmd.rules.RulesLoader;
 import org.slf4j.LoggerFactory;
 

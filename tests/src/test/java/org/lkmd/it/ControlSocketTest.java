@@ -5,7 +5,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 import org.lkmd.control.ControlClient;
 import org.lkmd.control.ControlCodec;
 import org.lkmd.daemon.Daemon;

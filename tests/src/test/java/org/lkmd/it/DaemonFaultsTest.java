@@ -2,7 +2,7 @@ package org.lkmd.it;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 import org.lkmd.daemon.Daemon;
 import org.lkmd.daemon.SnapshotLoader;
 import org.lkmd.eventlog.EventRecord;

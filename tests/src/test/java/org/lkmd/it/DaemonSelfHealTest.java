@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lkmd.testing.Await;
 import org.lkmd.config.DaemonConfig;
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 import org.lkmd.daemon.Daemon;
 import org.lkmd.daemon.SnapshotLoader;
 import org.lkmd.eventlog.EventRecord;

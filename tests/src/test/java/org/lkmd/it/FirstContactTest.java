@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import org.lkmd.config.ParseResult;
-import org.lkmd.config.Root;
-import org.lkmd.config.Severity;
+import org.lkmd.base.ParseResult;
+import org.lkmd.base.Root;
+import org.lkmd.base.Severity;
 import org.lkmd.daemon.Snapshot;
 import org.lkmd.daemon.SnapshotLoader;
 

@@ -1,7 +1,7 @@
 package org.lkmd.it;
 
 import org.lkmd.config.DaemonConfig;
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 import org.lkmd.daemon.Daemon;
 import org.lkmd.daemon.SnapshotLoader;
 import org.lkmd.eventlog.EventRecord;

@@ -2,7 +2,7 @@ package org.lkmd.it;
 
 import org.lkmd.cli.CliContext;
 import org.lkmd.cli.Main;
-import org.lkmd.config.Root;
+import org.lkmd.base.Root;
 import org.lkmd.kernel.SimulatedKernel;
 
 import java.io.ByteArrayOutputStream;
