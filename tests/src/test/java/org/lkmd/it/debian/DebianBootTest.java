@@ -322,6 +322,97 @@ class DebianBootTest {
 
     @Test
     @Order(8)
+    void aStartWithoutTheModuleIndexRebuildsItAndLoadsThePresentDevicesDrivers() throws Exception {
+        onLkmdBoot(g -> {
+            String dir = "/lib/modules/$(uname -r)";
+            g.ok("systemctl stop lkmd-kernel.socket lkmd.service && rmmod e1000 && mkdir -p /root/index"
+                    + " && mv " + dir + "/modules.dep " + dir + "/modules.dep.bin /root/index/");
+            double t = g.uptime();
+            try {
+                g.ok("systemctl start lkmd-kernel.socket lkmd.service");
+                assertEquals("active", waitActive(g), "lkmd without modules.dep");
+                assertTrue(g.run(moduleWait("e1000", 600)).ok(), "e1000 (a present device's driver) not loaded after the"
+                        + " index was rebuilt: " + journal(g, t));
+                // lkmd's depmod writes kmod's bytes
+                g.ok("cmp " + dir + "/modules.dep /root/index/modules.dep && cmp " + dir + "/modules.dep.bin /root/index/modules.dep.bin");
+                assertTrue(journal(g, t).stream().anyMatch(l -> l.contains("Rebuilt the module index")), "no line about the rebuild: "
+                        + journal(g, t));
+            } finally {
+                g.ok("test -e " + dir + "/modules.dep.bin || cp /root/index/* " + dir + "/; rm -rf /root/index");
+            }
+        });
+    }
+
+    @Test
+    @Order(9)
+    void autocleanUnloadsOnlyADriverWhoseDeviceIsGone() throws Exception {
+        onLkmdBoot(g -> {
+            Set<String> initramfs = modules(g).pre;
+            // e1000 loaded by this daemon (autoclean never touches what was live when it started)
+            g.ok("systemctl stop lkmd-kernel.socket lkmd.service && rmmod e1000 && cp /etc/lkmd/lkmd.toml /root/lkmd.toml.orig"
+                    + " && sed -i '/^\\[autoclean\\]/,$d' /etc/lkmd/lkmd.toml"
+                    + " && printf '[autoclean]\\nenabled = true\\nidle_minutes = 0\\n' >> /etc/lkmd/lkmd.toml"
+                    + " && systemctl start lkmd-kernel.socket lkmd.service");
+            try {
+                assertEquals("active", waitActive(g));
+                assertTrue(g.run(moduleWait("e1000", 120)).ok(), "e1000 not loaded");
+                // autoclean sweeps once a minute: two sweeps find e1000 idle by refcount, but bound to its device
+                g.ok("sleep 130");
+                assertTrue(procModules(g).contains("e1000"), "autoclean unloaded e1000 while its device is present");
+                g.deviceDel("he1000");
+                assertTrue(g.run("for i in $(seq 200); do grep -q '^e1000 ' /proc/modules || exit 0; sleep 1; done; exit 1", 230).ok(),
+                        "autoclean did not unload e1000 after its device was removed: " + journal(g, 0));
+                Set<String> left = procModules(g);
+                List<String> touched = initramfs.stream().filter(m -> !left.contains(m)).toList();
+                assertEquals(List.of(), touched, "modules the initramfs loaded, unloaded by autoclean");
+            } finally {
+                g.ok("mv /root/lkmd.toml.orig /etc/lkmd/lkmd.toml && rm -f /root/autoclean && systemctl restart lkmd.service");
+            }
+            assertEquals("active", waitActive(g));
+        });
+    }
+
+    @Test
+    @Order(10)
+    void aWedgedWorkerStopsTheWatchdogAndSystemdRestartsLkmd() throws Exception {
+        onLkmdBoot(g -> {
+            // one worker, hooks that may run an hour, the watchdog at 20 s; then usbhid's install hook never ends
+            g.ok("mkdir -p /run/systemd/system/lkmd.service.d && printf '[Service]\\nWatchdogSec=20s\\n'"
+                    + " > /run/systemd/system/lkmd.service.d/watchdog.conf && cp /etc/lkmd/lkmd.toml /root/lkmd.toml.orig"
+                    + " && sed -i 's/^workers = .*/workers = 1/; s/^hook_timeout = .*/hook_timeout = 3600/' /etc/lkmd/lkmd.toml"
+                    + " && systemctl daemon-reload && systemctl restart lkmd.service");
+            try {
+                assertEquals("active", waitActive(g));
+                long restarts = Long.parseLong(g.ok("systemctl show -p NRestarts --value lkmd.service").strip());
+                String kbd = "$(for d in /sys/bus/usb/devices/*; do [ \"$(cat $d/bInterfaceClass 2>/dev/null)\" = 03 ] && echo $d; done | head -1)";
+                g.ok("echo 'install usbhid /bin/sleep 3600' > /etc/modprobe.d/lkmd-test-wedge.conf && systemctl reload lkmd.service"
+                        + " && sleep 5 && rmmod hid_generic usbhid virtio_rng && echo add > " + kbd + "/uevent"
+                        + " && for i in $(seq 60); do pgrep -f '^/bin/sleep 3600$' >/dev/null && break; sleep 1; done; pgrep -f '^/bin/sleep 3600$'");
+                // wedged: the next boot of the daemon must not hang again
+                g.ok("rm /etc/modprobe.d/lkmd-test-wedge.conf");
+                // an event sent meanwhile: virtio-rng's add, queued behind the wedged worker
+                g.ok("echo add > $(for d in /sys/bus/virtio/devices/*; do [ \"$(cat $d/device)\" = 0x0004 ] && echo $d; done"
+                        + " | head -1)/uevent");
+                assertTrue(g.run("for i in $(seq 240); do [ $(systemctl show -p NRestarts --value lkmd.service) -gt " + restarts
+                        + " ] && exit 0; sleep 1; done; exit 1", 270).ok(), "systemd did not restart the wedged lkmd: "
+                        + g.run("systemctl status lkmd.service --no-pager").out());
+                assertEquals("active", waitActive(g), "lkmd after the watchdog restart");
+                String why = g.ok("journalctl -b -u lkmd -o cat --no-pager");
+                assertTrue(why.contains("made no progress") && why.contains("atchdog timeout"),
+                        "no stall line from lkmd and watchdog timeout from systemd: " + why);
+                for (String m : List.of("virtio_rng", "usbhid")) {
+                    assertTrue(g.run(moduleWait(m, 180)).ok(), m + " not loaded after the restart");
+                }
+            } finally {
+                g.ok("rm -f /etc/modprobe.d/lkmd-test-wedge.conf /run/systemd/system/lkmd.service.d/watchdog.conf"
+                        + " && mv /root/lkmd.toml.orig /etc/lkmd/lkmd.toml && systemctl daemon-reload && systemctl restart lkmd.service");
+            }
+            assertEquals("active", waitActive(g));
+        });
+    }
+
+    @Test
+    @Order(11)
     void badInputsFailTheUnitWithAClearMessage() throws Exception {
         onLkmdBoot(g -> {
             failsWith(g, "a missing /etc/lkmd/lkmd.toml", "mv /etc/lkmd/lkmd.toml /root/lkmd.toml.away",
@@ -335,7 +426,7 @@ class DebianBootTest {
     }
 
     @Test
-    @Order(9)
+    @Order(12)
     void aRebuiltInitrdKeepsUdevsDriverRules() throws Exception {
         onLkmdBoot(g -> {
             String rel = g.ok("uname -r").strip();
@@ -364,7 +455,7 @@ class DebianBootTest {
     }
 
     @Test
-    @Order(10)
+    @Order(13)
     void removeReinstallAndPurgeFollowDebianPolicy() throws Exception {
         onLkmdBoot(g -> {
             DebianGuest.Cmd remove = g.run("apt-get remove -y lkmd 2>&1");
@@ -442,7 +533,7 @@ class DebianBootTest {
     // ---- boot 2: udev, the reference ---------------------------------------------------------------
 
     @Test
-    @Order(11)
+    @Order(14)
     void udevLoadsTheSameModulesAsLkmd() throws Exception {
         lkmd.close(); // one guest at a time: 2 host cores
         try (DebianGuest udev = DebianGuest.boot(REPO, image, "udev", BOOT_TIMEOUT_S,
@@ -472,7 +563,7 @@ class DebianBootTest {
     // ---- boot 3: read-only root --------------------------------------------------------------------
 
     @Test
-    @Order(12)
+    @Order(15)
     void lkmdStartsOnAReadOnlyRootFromTheRebuiltInitrd() throws Exception {
         assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
         assumeTrue(rebuiltInitrd != null, "the lkmd boot did not rebuild its initrd");
