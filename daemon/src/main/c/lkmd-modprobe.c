@@ -4,8 +4,13 @@
  * The kernel runs its helper as "modprobe -q -- NAME" and waits for it to exit. A JVM start per
  * request is far slower than kmod's modprobe, so this small program forwards exactly that form of
  * call to the running lkmd daemon over its control socket and exits with the daemon's answer. Any
- * other command line, or no daemon answering, runs the full Java tool ("lkmd modprobe ARGS"),
- * which resolves and loads in-process: the helper never decides anything itself.
+ * other command line runs the full Java tool ("lkmd modprobe ARGS"), which resolves and loads
+ * in-process: the helper never decides anything itself.
+ *
+ * It must never strand the kernel, which waits for it: when no daemon answers the kernel's call
+ * (early boot before lkmd.service, an initramfs, the daemon stopped or crashed) or a daemon that
+ * took the connection gives no answer within the bound (10 s; $LKMD_HELPER_TIMEOUT_MS overrides),
+ * the call goes to kmod's modprobe when it is installed, else to the Java tool.
  *
  * Protocol: one request line {"v":1,"cmd":"load","name":NAME,"quiet":BOOL,"origin":"kernel"|"cli"}
  * ("kernel" for exactly the kernel's "-q -- NAME", "cli" for a person's shorter form, so the
@@ -19,11 +24,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #define MAX_NAME 4096
 #define MAX_RESPONSE (1 << 20)
+#define DEFAULT_TIMEOUT_MS 10000
 
 /* Runs "<dir of this program>/../lkmd modprobe ARGS..." (the Java tool); never returns on success. */
 static int fallback(int argc, char **argv)
@@ -55,6 +62,69 @@ static int fallback(int argc, char **argv)
 	execv(launcher, args);
 	fprintf(stderr, "modprobe: FATAL: cannot run %s: %s\n", launcher, strerror(errno));
 	return 1;
+}
+
+/* The directory this program is in, resolved (empty when unknown). */
+static void own_dir(char *dir, size_t size)
+{
+	char self[PATH_MAX];
+	dir[0] = '\0';
+	if (realpath("/proc/self/exe", self) == NULL)
+		return;
+	char *slash = strrchr(self, '/');
+	if (slash != NULL) {
+		*slash = '\0';
+		snprintf(dir, size, "%s", self);
+	}
+}
+
+/*
+ * The kernel's call with no daemon to answer it: kmod's modprobe when it is installed (and is not
+ * one of lkmd's own kmod-named programs), else the Java tool. $LKMD_KMOD_MODPROBE names kmod's
+ * modprobe instead of /usr/sbin/modprobe and /sbin/modprobe; set empty, it means none.
+ */
+static int fallback_kernel(int argc, char **argv)
+{
+	const char *env = getenv("LKMD_KMOD_MODPROBE");
+	const char *candidates[] = { "/usr/sbin/modprobe", "/sbin/modprobe", NULL };
+	const char *one[] = { env, NULL };
+	const char **paths = env != NULL ? one : candidates;
+	char mine[PATH_MAX], real[PATH_MAX];
+
+	own_dir(mine, sizeof(mine));
+	for (int i = 0; paths[i] != NULL; i++) {
+		if (paths[i][0] == '\0' || access(paths[i], X_OK) != 0 || realpath(paths[i], real) == NULL)
+			continue;
+		char *slash = strrchr(real, '/');
+		if (slash == NULL)
+			continue;
+		*slash = '\0';
+		/* this helper or lkmd's kmod-named tools beside it: not kmod, and no loop */
+		if (mine[0] != '\0' && strcmp(real, mine) == 0)
+			continue;
+		char **args = calloc((size_t)argc + 1, sizeof(char *));
+		if (args == NULL)
+			break;
+		args[0] = (char *)paths[i]; /* kmod picks its tool by the name it is run as */
+		for (int a = 1; a < argc; a++)
+			args[a] = argv[a];
+		execv(paths[i], args);
+		free(args); /* not runnable after all: the Java tool */
+	}
+	return fallback(argc, argv);
+}
+
+/* The bound on the daemon's answer, in milliseconds. */
+static long timeout_ms(void)
+{
+	const char *env = getenv("LKMD_HELPER_TIMEOUT_MS");
+	if (env != NULL && env[0] != '\0') {
+		char *end;
+		long v = strtol(env, &end, 10);
+		if (*end == '\0' && v > 0 && v <= 3600000)
+			return v;
+	}
+	return DEFAULT_TIMEOUT_MS;
 }
 
 /* The kernel's call shape: [-q|--quiet]... [--] NAME. Returns the name, or NULL for anything else. */
@@ -144,18 +214,25 @@ int main(int argc, char **argv)
 	if (path == NULL || path[0] == '\0')
 		path = "/run/lkmd/control";
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return fallback(argc, argv);
+		return fallback_kernel(argc, argv);
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		/* bounds connect (a full backlog), the request's write and the wait for the answer */
+		long ms = timeout_ms();
+		struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		if (fd >= 0)
 			close(fd);
-		return fallback(argc, argv); /* no daemon: the Java tool works alone */
+		return fallback_kernel(argc, argv); /* no daemon */
 	}
 	len = (size_t)snprintf(req, sizeof(req), "{\"v\":1,\"cmd\":\"load\",\"name\":\"");
 	if (json_string(req, sizeof(req), &len, name) < 0) {
 		close(fd);
-		return fallback(argc, argv);
+		return fallback_kernel(argc, argv);
 	}
 	/* the kernel runs exactly "PROG -q -- NAME"; any other form of this shape is a person's */
 	int from_kernel = argc == 4 && strcmp(argv[1], "-q") == 0 && strcmp(argv[2], "--") == 0;
@@ -167,7 +244,7 @@ int main(int argc, char **argv)
 			continue;
 		if (w <= 0) {
 			close(fd);
-			return fallback(argc, argv);
+			return fallback_kernel(argc, argv);
 		}
 		off += (size_t)w;
 	}
@@ -175,7 +252,7 @@ int main(int argc, char **argv)
 	size_t got = 0;
 	if (resp == NULL) {
 		close(fd);
-		return fallback(argc, argv);
+		return fallback_kernel(argc, argv);
 	}
 	while (got < MAX_RESPONSE) {
 		ssize_t r = read(fd, resp + got, MAX_RESPONSE - got);
@@ -190,9 +267,10 @@ int main(int argc, char **argv)
 	close(fd);
 	resp[got] = '\0';
 	if (got == 0 || strstr(resp, "\"ok\":true") == NULL) {
-		/* the daemon could not take the request (old version, shutting down): do it ourselves */
+		/* no answer within the bound, or the daemon could not take the request (old version,
+		 * shutting down): kmod's modprobe or the Java tool does it */
 		free(resp);
-		return fallback(argc, argv);
+		return fallback_kernel(argc, argv);
 	}
 	const char *rc = strstr(resp, "\"rc\":");
 	int code = rc != NULL ? atoi(rc + 5) : 1;

@@ -5,18 +5,28 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lkmd.daemon.Daemon;
+import org.lkmd.testing.Await;
 
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The kernel's module helper: {@code lkmd-modprobe -q -- NAME} (the C fast path) answered by a
- * running daemon over its control socket, and the same call working alone when no daemon answers.
+ * running daemon over its control socket, and the same call working alone when no daemon answers:
+ * through kmod's modprobe when it is installed, else through the Java tool, also when a daemon
+ * took the connection and never answers.
  */
 class HelperFastPathTest {
     @TempDir
@@ -47,9 +57,25 @@ class HelperFastPathTest {
     }
 
     private static Tool helper(String socket, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("env", "LKMD_CONTROL_SOCKET=" + socket, helper.toString()));
+        return helperWith(List.of(), socket, args);
+    }
+
+    /** The helper with {@code env} (NAME=VALUE) besides its control socket. */
+    private static Tool helperWith(List<String> env, String socket, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("env", "LKMD_CONTROL_SOCKET=" + socket));
+        cmd.addAll(env);
+        cmd.add(helper.toString());
         cmd.addAll(List.of(args));
         return Tool.exec(cmd);
+    }
+
+    /** A stand-in for kmod's modprobe that says how it was run and exits 3. */
+    private static Path fakeKmod(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        Path p = dir.resolve("modprobe");
+        Files.writeString(p, "#!/bin/sh\necho \"kmod $(basename \"$0\") $*\"\nexit 3\n");
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return p;
     }
 
     @Test
@@ -77,5 +103,57 @@ class HelperFastPathTest {
                 "--show-depends", "crc16");
         assertEquals(0, t.rc(), t.err());
         assertEquals("insmod " + root + "/lib/modules/" + rel + "/kernel/lib/crc16.ko \n", t.out());
+    }
+
+    @Test
+    void withoutADaemonTheKernelsCallGoesToKmodsModprobe() throws Exception {
+        Path kmod = fakeKmod(tmp.resolve("kmod-bin"));
+        Tool t = helperWith(List.of("LKMD_KMOD_MODPROBE=" + kmod), root.resolve("run/lkmd/none").toString(),
+                "-q", "--", "fs-vfat");
+        assertEquals(3, t.rc(), t.err());
+        assertEquals("kmod modprobe -q -- fs-vfat\n", t.out());
+    }
+
+    @Test
+    void aDaemonThatTakesTheConnectionAndNeverAnswersIsLeftWithinTheBound() throws Exception {
+        Path kmod = fakeKmod(tmp.resolve("kmod-bin-2"));
+        Path hung = tmp.resolve("hung.sock");
+        List<SocketChannel> taken = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(hung));
+            Thread accepter = new Thread(() -> {
+                try {
+                    while (true) {
+                        taken.add(server.accept()); // reads nothing, answers nothing
+                    }
+                } catch (Exception e) {
+                    // closed at the end of the test
+                }
+            }, "hung-daemon");
+            accepter.start();
+            // without the bound the helper would wait forever (Tool gives up after 120 s and fails)
+            Tool t = helperWith(List.of("LKMD_KMOD_MODPROBE=" + kmod, "LKMD_HELPER_TIMEOUT_MS=500"), hung.toString(),
+                    "-q", "--", "char-major-10-229");
+            assertEquals(3, t.rc(), t.err());
+            assertEquals("kmod modprobe -q -- char-major-10-229\n", t.out());
+            assertTrue(Await.waitFor(() -> taken.size() == 1, Duration.ofSeconds(10)),
+                    "the helper connected to the hung daemon first");
+        } finally {
+            for (SocketChannel c : taken) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void withoutKmodTheKernelsCallGoesToTheJavaTool() throws Exception {
+        // kmod absent (empty), and lkmd's own kmod-named modprobe beside the helper is never taken for kmod
+        Path lkmdsOwn = helper.resolveSibling("modprobe");
+        for (String kmod : List.of("", lkmdsOwn.toString())) {
+            Tool t = helperWith(List.of("LKMD_KMOD_MODPROBE=" + kmod, "LKMD_LAUNCHER=/bin/echo"),
+                    root.resolve("run/lkmd/none").toString(), "-q", "--", "fs-vfat");
+            assertEquals(0, t.rc(), t.err());
+            assertEquals("modprobe -q -- fs-vfat\n", t.out(), "kmod=" + kmod);
+        }
     }
 }

@@ -65,7 +65,8 @@ class DebianPackageTest {
                 "/lib/systemd/system/lkmd.service", "/lib/systemd/system/lkmd-kernel.socket",
                 "/etc/lkmd/lkmd.toml", "/usr/lib/lkmd/rules.d/80-lkmd-drivers.rules",
                 "/usr/share/man/man8/lkmd.8.gz", "/usr/share/man/man5/lkmd.toml.5.gz",
-                "/usr/share/man/man7/lkmd.rules.7.gz", "/usr/share/doc/lkmd/copyright");
+                "/usr/share/man/man7/lkmd.rules.7.gz", "/usr/share/doc/lkmd/copyright",
+                "/usr/lib/sysctl.d/50-lkmd-modprobe.conf", "/usr/lib/dracut/dracut.conf.d/50-lkmd.conf");
         List<String> missing = expected.stream().filter(f -> !files.contains(f)).collect(Collectors.toList());
         assertEquals(List.of(), missing, "all files: " + files);
         List<String> kmods = files.stream().filter(f -> f.matches("/(usr/)?s?bin/(modprobe|insmod|rmmod|lsmod|modinfo|depmod)"))

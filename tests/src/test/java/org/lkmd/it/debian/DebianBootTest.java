@@ -69,6 +69,8 @@ class DebianBootTest {
     private static final String E1000 = "for d in /sys/bus/pci/devices/*; do [ \"$(cat $d/vendor):$(cat $d/device)\" = 0x8086:0x100e ]"
             + " && readlink -f $d | sed 's,^/sys,,'; done; true";
     private static final Pattern MONO = Pattern.compile("^\\[\\s*(\\d+\\.\\d+)\\]");
+    /** The kernel's module helper the package sets (kernel.modprobe). */
+    private static final String HELPER = "/usr/lib/lkmd/bin/lkmd-modprobe";
 
     private Path image;
     private DebianGuest lkmd;
@@ -254,6 +256,164 @@ class DebianBootTest {
 
     @Test
     @Order(7)
+    void theKernelsOwnRequestsGoThroughLkmdsHelper() throws Exception {
+        onLkmdBoot(g -> {
+            assertEquals(HELPER, g.ok("cat /proc/sys/kernel/modprobe").strip(), "kernel.modprobe at boot (the package's sysctl.d)");
+            Set<String> before = procModules(g);
+            for (String m : List.of("fat", "vfat", "fuse", "loop", "tun", "dummy", "msdos", "uinput", "veth", "udf", "isofs")) {
+                assertTrue(!before.contains(m), m + " already loaded: the kernel's request for it cannot be shown");
+            }
+            // each kind of request, served by the C helper and the daemon: the daemon's history names it
+            g.run("mount -t vfat none /mnt 2>/dev/null", 120); // fails (no device) after the kernel asked for fs-vfat
+            g.ok("for n in /dev/fuse /dev/loop-control /dev/net/tun; do test -c $n && : <>$n; done");
+            g.ok("ip link add lkmdtest0 type dummy && ip link del lkmdtest0");
+            Map<String, String> asked = new LinkedHashMap<>();
+            asked.put("fs-vfat", "vfat");
+            asked.put("char-major-10-229", "fuse");
+            asked.put("char-major-10-237", "loop");
+            asked.put("char-major-10-200", "tun");
+            asked.put("rtnl-link-dummy", "dummy");
+            Set<String> now = procModules(g);
+            for (Map.Entry<String, String> e : asked.entrySet()) {
+                assertTrue(now.contains(e.getValue()), e.getValue() + " not loaded for the kernel's request " + e.getKey());
+                String explain = g.ok("lkmd explain " + e.getKey());
+                assertTrue(explain.contains("kernel request " + e.getKey() + " at "), "no kernel request in the history of "
+                        + e.getKey() + ":\n" + explain);
+            }
+            assertTrue(now.contains("fat"), "fat (vfat's dependency) not loaded");
+            assertEquals(1, loadedFor(g, "vfat", "fs-vfat"), "vfat loaded once for fs-vfat");
+
+            // 50 requests at once, for two modules: all complete, each module loaded once
+            g.ok("mkdir -p /tmp/m && for i in $(seq 25); do (mount -t udf none /tmp/m 2>/dev/null; true) &"
+                    + " (mount -t iso9660 none /tmp/m 2>/dev/null; true) & done; wait");
+            now = procModules(g);
+            assertTrue(now.contains("udf") && now.contains("isofs"), "udf and isofs after 50 requests: " + now);
+            assertEquals(1, loadedFor(g, "udf", "fs-udf"), "udf loaded once");
+            assertEquals(1, loadedFor(g, "isofs", "fs-iso9660"), "isofs loaded once");
+
+            // no daemon: kmod's modprobe serves the kernel, no hang
+            g.ok("systemctl stop lkmd-kernel.socket lkmd.service");
+            try {
+                DebianGuest.Cmd alone = g.run("timeout 60 sh -c 'mount -t msdos none /mnt 2>/dev/null; : <>/dev/uinput; true'", 90);
+                assertNotEquals(124, alone.rc(), "the kernel's requests hung without a daemon");
+                now = procModules(g);
+                assertTrue(now.contains("msdos") && now.contains("uinput"), "msdos and uinput without a daemon: " + now);
+            } finally {
+                g.ok("systemctl start lkmd-kernel.socket lkmd.service");
+            }
+            assertEquals("active", waitActive(g), "lkmd after the stop");
+
+            // a daemon that takes the connection and never answers: the helper falls back within its bound
+            String pid = g.ok("systemctl show -p MainPID --value lkmd.service").strip();
+            g.ok("kill -STOP " + pid);
+            try {
+                DebianGuest.Cmd hung = g.run("t0=$(date +%s%N); timeout 60 ip link add lkmdtest1 type veth peer name lkmdtest2;"
+                        + " rc=$?; echo $(( ($(date +%s%N) - t0) / 1000000 )); exit $rc", 90);
+                assertEquals(0, hung.rc(), "ip link add ... type veth with a hung daemon: " + hung);
+                System.out.println("lkmd boot: rtnl-link-veth with a stopped (SIGSTOP) daemon served in "
+                        + hung.out().strip() + " ms (helper bound 10 s)");
+                assertTrue(procModules(g).contains("veth"), "veth not loaded with a hung daemon");
+            } finally {
+                g.run("kill -CONT " + pid + "; ip link del lkmdtest1 2>/dev/null; true");
+            }
+            assertEquals("active", waitActive(g), "lkmd after SIGCONT");
+        });
+    }
+
+    @Test
+    @Order(8)
+    void aStartWithoutTheModuleIndexRebuildsItAndLoadsThePresentDevicesDrivers() throws Exception {
+        onLkmdBoot(g -> {
+            String dir = "/lib/modules/$(uname -r)";
+            g.ok("systemctl stop lkmd-kernel.socket lkmd.service && rmmod e1000 && mkdir -p /root/index"
+                    + " && mv " + dir + "/modules.dep " + dir + "/modules.dep.bin /root/index/");
+            double t = g.uptime();
+            try {
+                g.ok("systemctl start lkmd-kernel.socket lkmd.service");
+                assertEquals("active", waitActive(g), "lkmd without modules.dep");
+                assertTrue(g.run(moduleWait("e1000", 600)).ok(), "e1000 (a present device's driver) not loaded after the"
+                        + " index was rebuilt: " + journal(g, t));
+                // lkmd's depmod writes kmod's bytes
+                g.ok("cmp " + dir + "/modules.dep /root/index/modules.dep && cmp " + dir + "/modules.dep.bin /root/index/modules.dep.bin");
+                assertTrue(journal(g, t).stream().anyMatch(l -> l.contains("Rebuilt the module index")), "no line about the rebuild: "
+                        + journal(g, t));
+            } finally {
+                g.ok("test -e " + dir + "/modules.dep.bin || cp /root/index/* " + dir + "/; rm -rf /root/index");
+            }
+        });
+    }
+
+    @Test
+    @Order(9)
+    void autocleanUnloadsOnlyADriverWhoseDeviceIsGone() throws Exception {
+        onLkmdBoot(g -> {
+            Set<String> initramfs = modules(g).pre;
+            // e1000 loaded by this daemon (autoclean never touches what was live when it started)
+            g.ok("systemctl stop lkmd-kernel.socket lkmd.service && rmmod e1000 && cp /etc/lkmd/lkmd.toml /root/lkmd.toml.orig"
+                    + " && sed -i '/^\\[autoclean\\]/,$d' /etc/lkmd/lkmd.toml"
+                    + " && printf '[autoclean]\\nenabled = true\\nidle_minutes = 0\\n' >> /etc/lkmd/lkmd.toml"
+                    + " && systemctl start lkmd-kernel.socket lkmd.service");
+            try {
+                assertEquals("active", waitActive(g));
+                assertTrue(g.run(moduleWait("e1000", 120)).ok(), "e1000 not loaded");
+                // autoclean sweeps once a minute, and with idle_minutes = 0 unloads at the first sweep that
+                // finds a module unused: one sweep finds e1000 idle by refcount, but bound to its device
+                g.ok("sleep 70");
+                assertTrue(procModules(g).contains("e1000"), "autoclean unloaded e1000 while its device is present");
+                g.deviceDel("he1000");
+                assertTrue(g.run("for i in $(seq 200); do grep -q '^e1000 ' /proc/modules || exit 0; sleep 1; done; exit 1", 230).ok(),
+                        "autoclean did not unload e1000 after its device was removed: " + journal(g, 0));
+                Set<String> left = procModules(g);
+                List<String> touched = initramfs.stream().filter(m -> !left.contains(m)).toList();
+                assertEquals(List.of(), touched, "modules the initramfs loaded, unloaded by autoclean");
+            } finally {
+                g.ok("mv /root/lkmd.toml.orig /etc/lkmd/lkmd.toml && rm -f /root/autoclean && systemctl restart lkmd.service");
+            }
+            assertEquals("active", waitActive(g));
+        });
+    }
+
+    @Test
+    @Order(10)
+    void aWedgedWorkerStopsTheWatchdogAndSystemdRestartsLkmd() throws Exception {
+        onLkmdBoot(g -> {
+            // one worker, hooks that may run an hour, the watchdog at 20 s; then usbhid's install hook never ends
+            g.ok("mkdir -p /run/systemd/system/lkmd.service.d && printf '[Service]\\nWatchdogSec=20s\\n'"
+                    + " > /run/systemd/system/lkmd.service.d/watchdog.conf && cp /etc/lkmd/lkmd.toml /root/lkmd.toml.orig"
+                    + " && sed -i 's/^workers = .*/workers = 1/; s/^hook_timeout = .*/hook_timeout = 3600/' /etc/lkmd/lkmd.toml"
+                    + " && systemctl daemon-reload && systemctl restart lkmd.service");
+            try {
+                assertEquals("active", waitActive(g));
+                long restarts = Long.parseLong(g.ok("systemctl show -p NRestarts --value lkmd.service").strip());
+                String kbd = "$(for d in /sys/bus/usb/devices/*; do [ \"$(cat $d/bInterfaceClass 2>/dev/null)\" = 03 ] && echo $d; done | head -1)";
+                g.ok("echo 'install usbhid /bin/sleep 3600' > /etc/modprobe.d/lkmd-test-wedge.conf && systemctl reload lkmd.service"
+                        + " && sleep 5 && rmmod hid_generic usbhid virtio_rng && echo add > " + kbd + "/uevent"
+                        + " && for i in $(seq 60); do pgrep -f '^/bin/sleep 3600$' >/dev/null && break; sleep 1; done; pgrep -f '^/bin/sleep 3600$'");
+                // wedged: the next boot of the daemon must not hang again
+                g.ok("rm /etc/modprobe.d/lkmd-test-wedge.conf");
+                // an event sent meanwhile: virtio-rng's add, queued behind the wedged worker
+                g.ok("echo add > $(for d in /sys/bus/virtio/devices/*; do [ \"$(cat $d/device)\" = 0x0004 ] && echo $d; done"
+                        + " | head -1)/uevent");
+                assertTrue(g.run("for i in $(seq 240); do [ $(systemctl show -p NRestarts --value lkmd.service) -gt " + restarts
+                        + " ] && exit 0; sleep 1; done; exit 1", 270).ok(), "systemd did not restart the wedged lkmd: "
+                        + g.run("systemctl status lkmd.service --no-pager").out());
+                assertEquals("active", waitActive(g), "lkmd after the watchdog restart");
+                String why = g.ok("journalctl -b -u lkmd -o cat --no-pager");
+                assertTrue(why.contains("made no progress") && why.contains("atchdog timeout"),
+                        "no stall line from lkmd and watchdog timeout from systemd: " + why);
+                for (String m : List.of("virtio_rng", "usbhid")) {
+                    assertTrue(g.run(moduleWait(m, 180)).ok(), m + " not loaded after the restart");
+                }
+            } finally {
+                g.ok("rm -f /etc/modprobe.d/lkmd-test-wedge.conf /run/systemd/system/lkmd.service.d/watchdog.conf"
+                        + " && mv /root/lkmd.toml.orig /etc/lkmd/lkmd.toml && systemctl daemon-reload && systemctl restart lkmd.service");
+            }
+            assertEquals("active", waitActive(g));
+        });
+    }
+
+    @Test
+    @Order(11)
     void badInputsFailTheUnitWithAClearMessage() throws Exception {
         onLkmdBoot(g -> {
             failsWith(g, "a missing /etc/lkmd/lkmd.toml", "mv /etc/lkmd/lkmd.toml /root/lkmd.toml.away",
@@ -267,7 +427,7 @@ class DebianBootTest {
     }
 
     @Test
-    @Order(8)
+    @Order(12)
     void aRebuiltInitrdKeepsUdevsDriverRules() throws Exception {
         onLkmdBoot(g -> {
             String rel = g.ok("uname -r").strip();
@@ -296,7 +456,7 @@ class DebianBootTest {
     }
 
     @Test
-    @Order(9)
+    @Order(13)
     void removeReinstallAndPurgeFollowDebianPolicy() throws Exception {
         onLkmdBoot(g -> {
             DebianGuest.Cmd remove = g.run("apt-get remove -y lkmd 2>&1");
@@ -305,6 +465,7 @@ class DebianBootTest {
             assertEquals("deinstall ok config-files", status(g), "dpkg status after remove");
             assertTrue(g.run("test -f /etc/lkmd/lkmd.toml").ok(), "the conffile must stay on remove");
             assertNoMask(g, "remove");
+            assertEquals("/sbin/modprobe", g.ok("cat /proc/sys/kernel/modprobe").strip(), "kernel.modprobe after remove");
             // udev loads modules again at once: a device added now gets its driver from udev
             g.deviceAdd("{\"driver\":\"usb-audio\",\"bus\":\"xhci.0\",\"audiodev\":\"snd0\",\"id\":\"haudio\"}");
             assertTrue(g.run(moduleWait("snd_usb_audio", 180)).ok(), "udev did not load snd_usb_audio after lkmd's removal");
@@ -317,6 +478,7 @@ class DebianBootTest {
             assertClean(install);
             assertEquals("install ok installed", status(g));
             assertEquals("active", waitActive(g), "lkmd after dpkg -i");
+            assertEquals(HELPER, g.ok("cat /proc/sys/kernel/modprobe").strip(), "kernel.modprobe after dpkg -i");
             assertEquals("/dev/null", g.run("readlink /run/udev/rules.d/80-drivers.rules").out().strip(), "mask back after dpkg -i");
 
             // an upgrade from a version that masked udev's rules under /etc (its lkmd.service did not
@@ -363,6 +525,7 @@ class DebianBootTest {
             assertEquals("", left, "left behind after purge");
             assertNotEquals("active", g.run("systemctl is-active lkmd.service").out().strip());
             assertNoMask(g, "purge");
+            assertEquals("/sbin/modprobe", g.ok("cat /proc/sys/kernel/modprobe").strip(), "kernel.modprobe after purge");
             // (a hot-added usb-uas never reached this guest's xhci under TCG: a PCI device, as the NICs above)
             g.deviceAdd("{\"driver\":\"virtio-balloon-pci\",\"bus\":\"rp3\",\"id\":\"hballoon\"}");
             assertTrue(g.run(moduleWait("virtio_balloon", 180)).ok(), "udev did not load virtio_balloon after lkmd's purge");
@@ -372,7 +535,7 @@ class DebianBootTest {
     // ---- boot 2: udev, the reference ---------------------------------------------------------------
 
     @Test
-    @Order(10)
+    @Order(14)
     void udevLoadsTheSameModulesAsLkmd() throws Exception {
         lkmd.close(); // one guest at a time: 2 host cores
         try (DebianGuest udev = DebianGuest.boot(REPO, image, "udev", BOOT_TIMEOUT_S,
@@ -402,7 +565,7 @@ class DebianBootTest {
     // ---- boot 3: read-only root --------------------------------------------------------------------
 
     @Test
-    @Order(11)
+    @Order(15)
     void lkmdStartsOnAReadOnlyRootFromTheRebuiltInitrd() throws Exception {
         assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
         assumeTrue(rebuiltInitrd != null, "the lkmd boot did not rebuild its initrd");
@@ -481,6 +644,12 @@ class DebianBootTest {
     private static void assertNoMask(DebianGuest g, String when) throws Exception {
         DebianGuest.Cmd c = g.run("ls -l /run/udev/rules.d/80-drivers.rules /etc/udev/rules.d/80-drivers.rules 2>/dev/null");
         assertEquals("", c.out().strip(), "udev's driver rules masked after " + when);
+    }
+
+    /** How many times lkmd's journal in this boot says it loaded MODULE for the kernel's request REQUEST. */
+    private static long loadedFor(DebianGuest g, String module, String request) throws Exception {
+        return g.ok("journalctl -b -u lkmd -o cat --no-pager").lines()
+                .filter(l -> l.contains("Loaded module " + module + " for the kernel request " + request)).count();
     }
 
     private static String moduleWait(String module, int seconds) {

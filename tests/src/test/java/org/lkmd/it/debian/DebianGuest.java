@@ -212,6 +212,14 @@ final class DebianGuest implements AutoCloseable {
         }
     }
 
+    /** Asks QEMU to unplug a device (the guest must release it; poll sysfs for the result). */
+    void deviceDel(String id) throws IOException {
+        String reply = qmp("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"" + id + "\"}}");
+        if (!reply.contains("\"return\"")) {
+            throw new AssertionError(name + ": device_del " + id + " refused: " + reply);
+        }
+    }
+
     /** The boot script execs timeout, which runs QEMU: both go. */
     private static void kill(Process p) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
