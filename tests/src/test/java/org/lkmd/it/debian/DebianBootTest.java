@@ -517,7 +517,7 @@ class DebianBootTest {
             assertClean(purge);
             assertEquals("", g.run("dpkg-query -W -f='${Status}' lkmd 2>/dev/null | grep -v not-installed").out().strip(),
                     "dpkg still knows lkmd after purge");
-            String left = g.run("ls -d /etc/lkmd /var/cache/lkmd /usr/lib/lkmd /lib/systemd/system/lkmd*"
+            String left = g.run("ls -d /etc/lkmd /var/cache/lkmd /var/lib/lkmd /usr/lib/lkmd /lib/systemd/system/lkmd*"
                     + " /etc/systemd/system/lkmd.service /etc/systemd/system/lkmd-kernel.socket"
                     + " /etc/systemd/system/*/lkmd.service /etc/systemd/system/*/lkmd-kernel.socket"
                     + " /var/lib/systemd/deb-systemd-helper-*/*lkmd.service* /var/lib/systemd/deb-systemd-helper-*/*lkmd-kernel.socket*"
