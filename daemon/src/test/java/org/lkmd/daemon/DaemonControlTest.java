@@ -35,7 +35,7 @@ class DaemonControlTest {
                 new EventQueue.Stats(1, 2, 30, 0, 0, 1, 0, 0), 4,
                 31, Map.of(EventRecord.Result.LOADED, 30L), Map.of("ENOENT", 1L),
                 Map.of(DropReason.OVERSIZE, 2L), 1, received, 33, 1, 12, lastErrors,
-                List.of(), 0, false, 0);
+                List.of(), 0, false, 0, List.of());
     }
 
     @Test
