@@ -33,6 +33,12 @@ import java.util.function.Consumer;
  * (or its install command run) twice at once. A thread leads at most one step at a time and never
  * waits while leading, so waiting cannot form a cycle inside one loader. (An install command that
  * calls back into the same loader for its own module waits for itself until the hook time limit.)
+ * A module whose init asks the kernel for another module while its own insert is in flight is
+ * served: the nested request leads (or joins) the other module's flight on its own thread.
+ *
+ * <p>With a {@link FailureCache}, the thread leading an insert asks it first and remembers a lasting
+ * failure before it ends the flight, so of any number of requests for a module that fails for
+ * good, one reaches {@code finit_module}; the others get the same errno and message.
  */
 public final class ModuleLoader {
     private static final Logger log = LoggerFactory.getLogger(ModuleLoader.class);
