@@ -81,7 +81,6 @@ class FailureCacheTest {
     @Test
     void aStormForOneFailingModuleIsOneAttemptAndTheSameAnswer() throws Exception {
         Prober p = prober(Errno.ENODEV);
-        ResolveContext ctx = ctx();
         ExecutorService pool = Executors.newFixedThreadPool(50);
         CountDownLatch go = new CountDownLatch(1);
         List<Future<Prober.Result>> all = new ArrayList<>();
@@ -90,7 +89,8 @@ class FailureCacheTest {
                 boolean kernel = i % 2 == 0;
                 all.add(pool.submit(() -> {
                     go.await();
-                    return only(p.probe(ctx, kernel ? ProbeRequest.forKernelRequest("mod_c") : uevent(),
+                    // a context per probe, as the daemon makes one (a ResolveContext is not shared)
+                    return only(p.probe(ctx(), kernel ? ProbeRequest.forKernelRequest("mod_c") : uevent(),
                             Prober.Listener.NONE));
                 }));
             }
@@ -99,7 +99,7 @@ class FailureCacheTest {
             for (Future<Prober.Result> f : all) {
                 Prober.Result r = f.get();
                 assertTrue(r.failed(), r.toString());
-                assertEquals(Errno.ENODEV, r.errno());
+                assertEquals(Errno.ENODEV, r.errno(), r.toString());
                 assertEquals("could not insert 'mod_c': No such device", r.message());
                 assertEquals(List.of("could not insert 'mod_c': No such device"), r.errors());
                 cached += r.fromCache() ? 1 : 0;
@@ -120,7 +120,7 @@ class FailureCacheTest {
         }
         // later requests, one at a time, are all answered from the cache
         for (int i = 0; i < 5; i++) {
-            assertTrue(only(p.probe(ctx, uevent(), Prober.Listener.NONE)).fromCache());
+            assertTrue(only(p.probe(ctx(), uevent(), Prober.Listener.NONE)).fromCache());
         }
         assertEquals(1, tries());
     }
