@@ -1,5 +1,6 @@
 package org.lkmd.cli;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import org.lkmd.control.ControlClient;
@@ -72,6 +73,27 @@ public final class Status extends Verb {
         JsonObject a = s.getAsJsonObject("autoclean");
         out().println("autoclean: " + (a.get("enabled").getAsBoolean() ? "enabled" : "disabled") + ", "
                 + a.get("unloaded").getAsLong() + " unloaded");
+        if (s.has("failure_cache")) {
+            failureCache(s.getAsJsonArray("failure_cache"));
+        }
+    }
+
+    /** One line per remembered failure: what failed, why, since when, and how often it answered since. */
+    private void failureCache(JsonArray entries) {
+        if (entries.size() == 0) {
+            out().println("failure cache: none");
+            return;
+        }
+        out().println("failure cache: " + entries.size());
+        for (JsonElement x : entries) {
+            JsonObject e = x.getAsJsonObject();
+            String opts = e.get("options").getAsString();
+            out().println("  " + e.get("module").getAsString() + " " + e.get("errno").getAsString() + " ("
+                    + e.get("message").getAsString() + "), " + e.get("path").getAsString()
+                    + (opts.isEmpty() ? "" : " options \"" + opts + "\"") + "; failed "
+                    + e.get("first").getAsString() + ", last asked " + e.get("last").getAsString() + ", "
+                    + e.get("answered").getAsLong() + " answered from cache");
+        }
     }
 
     private void counts(String title, JsonObject o) {

@@ -1,6 +1,7 @@
 package org.lkmd.control;
 
 import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -42,7 +43,9 @@ public final class ControlCodec {
     /** The socket, under the root. */
     public static final String SOCKET = "/run/lkmd/control";
 
-    private static final Gson GSON = new Gson();
+    // no HTML escaping: kmod's messages quote names ('fat'), and the C helper reads the wire's
+    // strings with only the \" \\ \n \t escapes
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
     private ControlCodec() {
     }

@@ -6,6 +6,8 @@ import org.lkmd.base.ParseResult;
 import org.lkmd.base.Root;
 import org.lkmd.eventlog.EventLog;
 import org.lkmd.kernel.Kernel;
+import org.lkmd.loader.FailureCache;
+import org.lkmd.loader.HookIo;
 import org.lkmd.loader.ModuleLoader;
 import org.lkmd.loader.Prober;
 import org.lkmd.rules.ProcessProgramRunner;
@@ -56,6 +58,7 @@ public final class Daemon {
     private final Optional<DaemonConfig.ColdplugMode> coldplugOverride;
     private final UeventSource givenSource;
     private final EventLog events = new EventLog(4096);
+    private final FailureCache failures;
     private final CurrentSnapshot snapshots;
     private final AutoClean autoclean;
     private final Lifecycle lifecycle;
@@ -91,6 +94,7 @@ public final class Daemon {
         this.kernel = kernel;
         this.loader = loader;
         this.clock = clock;
+        this.failures = new FailureCache(clock);
         this.env = env;
         this.simulate = simulate;
         this.coldplugOverride = coldplugOverride;
@@ -130,7 +134,8 @@ public final class Daemon {
         }
         lifecycle.open();
         DaemonConfig c = s.config();
-        Prober prober = new Prober(kernel, new ModuleLoader(kernel, c.hookTimeout(), "/bin/sh"));
+        Prober prober = new Prober(kernel, new ModuleLoader(kernel, c.hookTimeout(), "/bin/sh", HookIo.INHERIT,
+                failures));
         RulesEngine engine = new RulesEngine(root, new ProcessProgramRunner(c.hookTimeout(),
                 ProcessProgramRunner.DEFAULT_MAX_OUTPUT, HelperDirs.DEFAULT));
         EventHandler handler = new EventHandler(root, snapshots::get, prober, engine, events, clock, simulate);
@@ -186,9 +191,16 @@ public final class Daemon {
         return 0;
     }
 
-    /** Rebuilds the snapshot aside and swaps it in whole, or keeps the running one. Returns true when swapped. */
+    /**
+     * Rebuilds the snapshot aside and swaps it in whole, or keeps the running one. Returns true when
+     * swapped. Either way the failure cache is emptied: a reload is the admin's "try again".
+     */
     public boolean reload() {
-        return lifecycle.reload(snapshots::reload);
+        try {
+            return lifecycle.reload(snapshots::reload);
+        } finally {
+            failures.clear();
+        }
     }
 
     /** Asks {@link #run()} to stop and return. */
@@ -216,7 +228,7 @@ public final class Daemon {
                 in == null ? 0 : in.resyncs(), in == null ? 0 : in.resyncedDevices(),
                 DaemonStatus.lastErrors(events.records()),
                 snapshots.lastReloadProblems(), snapshots.reloadsFailed(),
-                s.config().autoclean().enabled(), autoclean.unloaded());
+                s.config().autoclean().enabled(), autoclean.unloaded(), failures.entries());
     }
 
     /** What the watchdog watches: the netlink reader and the event queue, each making progress or idle. */

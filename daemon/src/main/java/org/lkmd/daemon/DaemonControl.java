@@ -1,6 +1,8 @@
 package org.lkmd.daemon;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import org.lkmd.loader.FailureCache;
 import org.lkmd.process.HelperDirs;
 import org.lkmd.base.Diagnostic;
 import org.lkmd.base.Root;
@@ -115,6 +117,20 @@ final class DaemonControl implements ControlService {
         clean.addProperty("enabled", s.autoclean());
         clean.addProperty("unloaded", s.autocleanUnloaded());
         o.add("autoclean", clean);
+        JsonArray cache = new JsonArray();
+        for (FailureCache.Entry e : s.failureCache()) {
+            JsonObject c = new JsonObject();
+            c.addProperty("module", e.key().module());
+            c.addProperty("path", e.key().path().toString());
+            c.addProperty("options", e.key().options());
+            c.addProperty("errno", e.errno().name());
+            c.addProperty("message", e.message());
+            c.addProperty("first", e.first().toString());
+            c.addProperty("last", e.last().toString());
+            c.addProperty("answered", e.answered());
+            cache.add(c);
+        }
+        o.add("failure_cache", cache);
         return o;
     }
 

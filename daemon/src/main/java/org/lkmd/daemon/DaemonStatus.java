@@ -2,6 +2,7 @@ package org.lkmd.daemon;
 
 import org.lkmd.base.Diagnostic;
 import org.lkmd.eventlog.EventRecord;
+import org.lkmd.loader.FailureCache;
 import org.lkmd.uevent.DropReason;
 import org.lkmd.uevent.EventQueue;
 
@@ -30,6 +31,7 @@ import java.util.OptionalLong;
  * @param lastErrors        the newest failures, newest first (see {@link #lastErrors(List)})
  * @param lastReloadProblems diagnostics of the last reload that failed; {@code reloadsFailed} since start
  * @param autoclean         whether autoclean is enabled, and the modules it unloaded
+ * @param failureCache      the failed inserts answered from memory until a reload or a changed file
  */
 public record DaemonStatus(long pid, Instant started, Instant now, boolean simulate, String release,
                            long generation, Instant loadedAt, int rules, Map<String, Instant> sources,
@@ -38,7 +40,7 @@ public record DaemonStatus(long pid, Instant started, Instant now, boolean simul
                            Map<DropReason, Long> drops, long overflows, OptionalLong received, long delivered,
                            long resyncs, long resyncedDevices, List<String> lastErrors,
                            List<Diagnostic> lastReloadProblems, long reloadsFailed,
-                           boolean autoclean, long autocleanUnloaded) {
+                           boolean autoclean, long autocleanUnloaded, List<FailureCache.Entry> failureCache) {
     /** How many recent failures {@code status} lists. */
     static final int LAST_ERRORS = 10;
 
@@ -50,6 +52,7 @@ public record DaemonStatus(long pid, Instant started, Instant now, boolean simul
         drops = Collections.unmodifiableMap(new LinkedHashMap<>(drops));
         lastErrors = List.copyOf(lastErrors);
         lastReloadProblems = List.copyOf(lastReloadProblems);
+        failureCache = List.copyOf(failureCache);
     }
 
     /** The newest failures, newest first, as "seq N DEVPATH: WHAT RESULT ERRNO (DETAIL)". */

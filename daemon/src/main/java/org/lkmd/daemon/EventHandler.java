@@ -114,7 +114,10 @@ public final class EventHandler implements Consumer<Uevent> {
                 case LOADED -> log.info("Loaded module {} for {}{}", m, e.devpath(), with);
                 case DRY_RUN -> log.info("Would load module {} for {}{}", m, e.devpath(), with);
                 case FAILED -> {
-                    if (o.errno() == Errno.ENODEV) {
+                    if (o.detail() != null && o.detail().endsWith(ProbeRecords.FROM_CACHE)) {
+                        // told once when it was tried; each CPU's repeat would flood the journal
+                        log.debug("Module {} for {} failed before: {}", m, e.devpath(), o.detail());
+                    } else if (o.errno() == Errno.ENODEV) {
                         // The module's init found none of its hardware (e.g. a CPU-feature alias of a
                         // cpufreq or EDAC driver): expected, as udev treats it, not worth a warning.
                         log.info("Module {} for {} declined: {}", m, e.devpath(), o.detail());

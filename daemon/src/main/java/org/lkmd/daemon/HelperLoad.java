@@ -59,7 +59,9 @@ final class HelperLoad {
         }
         for (Prober.Result r : o.modules()) {
             r.errors().forEach(e -> messages.add("modprobe: ERROR: " + e));
-            if (r.failed()) {
+            if (r.failed() && r.fromCache()) {
+                log.debug("Module {} for the {} failed before: {}", r.module().name(), origin, r.message());
+            } else if (r.failed()) {
                 log.warn("Failed to load module {} for the {}: {}", r.module().name(), origin, r.message());
             } else if (r.kind() == Prober.Kind.LOADED || r.kind() == Prober.Kind.DRY_RUN) {
                 log.info("{} module {} for the {}", r.kind() == Prober.Kind.LOADED ? "Loaded" : "Would load",

@@ -9,6 +9,8 @@ import java.util.List;
 
 /** What a probe came to, as event-log outcomes, each with the probe's origin. */
 final class ProbeRecords {
+    /** Follows kmod's wording in the detail of a failure answered from the failure cache, not tried. */
+    static final String FROM_CACHE = " [from the failure cache]";
     private ProbeRecords() {
     }
 
@@ -25,7 +27,8 @@ final class ProbeRecords {
         }
         List<EventRecord.Outcome> out = new ArrayList<>();
         for (Prober.Result r : o.modules()) {
-            String detail = r.failed() ? r.message() : String.join(" ", r.loadedWith());
+            String detail = r.failed() ? r.message() + (r.fromCache() ? FROM_CACHE : "")
+                    : String.join(" ", r.loadedWith());
             out.add(new EventRecord.Outcome(r.module().name(), query, result(r.kind()), r.errno(), detail, origin));
         }
         return out;

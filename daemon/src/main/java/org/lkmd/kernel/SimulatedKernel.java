@@ -39,6 +39,7 @@ public final class SimulatedKernel implements Kernel {
     private final String release;
     private final Map<String, Errno> failing;
     private final Set<String> compression;
+    private final java.util.function.Consumer<Path> beforeFinit;
     private final List<String> loadOrder = new ArrayList<>();
     private final List<String> unloadOrder = new ArrayList<>();
 
@@ -47,6 +48,7 @@ public final class SimulatedKernel implements Kernel {
         this.sysfs = new SysfsModules(this.root);
         this.release = b.release;
         this.failing = Map.copyOf(b.failing);
+        this.beforeFinit = b.beforeFinit;
         this.compression = b.compression != null ? Set.copyOf(b.compression) : new SysfsModules(b.root).compression();
     }
 
@@ -65,6 +67,7 @@ public final class SimulatedKernel implements Kernel {
         private final Map<String, Errno> failing = new HashMap<>();
         private Set<String> compression;
         private java.nio.file.Path stateDir;
+        private java.util.function.Consumer<Path> beforeFinit = ko -> { };
 
         private Builder(Root root) {
             this.root = root;
@@ -96,6 +99,16 @@ public final class SimulatedKernel implements Kernel {
             return this;
         }
 
+        /**
+         * Called with the file at each {@code finit_module}, before the kernel takes its lock, as a
+         * module's init runs while its load is in flight: a test can count calls, or block (or
+         * make a nested request) inside one load while other loads go on.
+         */
+        public Builder beforeFinit(java.util.function.Consumer<Path> hook) {
+            this.beforeFinit = hook;
+            return this;
+        }
+
         public SimulatedKernel build() {
             return new SimulatedKernel(this);
         }
@@ -117,7 +130,12 @@ public final class SimulatedKernel implements Kernel {
     }
 
     @Override
-    public synchronized void finitModule(Path ko, String params, int flags) throws KernelException {
+    public void finitModule(Path ko, String params, int flags) throws KernelException {
+        beforeFinit.accept(ko);
+        finitLocked(ko, params, flags);
+    }
+
+    private synchronized void finitLocked(Path ko, String params, int flags) throws KernelException {
         String call = "finit_module(" + ko + ")";
         byte[] data;
         try {

@@ -38,8 +38,16 @@ public record LoadOutcome(String module, Status status, Errno errno, String mess
         FAILED
     }
 
-    /** One step's result. {@code exitStatus} is the install command's, -1 for other steps. */
-    public record Step(String module, Status status, boolean required, Errno errno, int exitStatus, String message) {
+    /**
+     * One step's result. {@code exitStatus} is the install command's, -1 for other steps;
+     * {@code fromCache} when the failure was answered from the {@link FailureCache}, not tried.
+     */
+    public record Step(String module, Status status, boolean required, Errno errno, int exitStatus, String message,
+                       boolean fromCache) {
+        public Step(String module, Status status, boolean required, Errno errno, int exitStatus, String message) {
+            this(module, status, required, errno, exitStatus, message, false);
+        }
+
         public boolean failed() {
             return status == Status.FAILED;
         }

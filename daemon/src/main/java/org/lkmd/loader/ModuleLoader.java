@@ -33,6 +33,12 @@ import java.util.function.Consumer;
  * (or its install command run) twice at once. A thread leads at most one step at a time and never
  * waits while leading, so waiting cannot form a cycle inside one loader. (An install command that
  * calls back into the same loader for its own module waits for itself until the hook time limit.)
+ * A module whose init asks the kernel for another module while its own insert is in flight is
+ * served: the nested request leads (or joins) the other module's flight on its own thread.
+ *
+ * <p>With a {@link FailureCache}, the thread leading an insert asks it first and remembers a lasting
+ * failure before it ends the flight, so of any number of requests for a module that fails for
+ * good, one reaches {@code finit_module}; the others get the same errno and message.
  */
 public final class ModuleLoader {
     private static final Logger log = LoggerFactory.getLogger(ModuleLoader.class);
@@ -43,6 +49,7 @@ public final class ModuleLoader {
     private final Kernel kernel;
     private final FileInserter inserter;
     private final HookRunner hooks;
+    private final FailureCache failures;
     private final Map<String, CompletableFuture<LoadOutcome.Step>> inFlight = new ConcurrentHashMap<>();
 
     public ModuleLoader(Kernel kernel) {
@@ -56,6 +63,15 @@ public final class ModuleLoader {
 
     /** @param io where install commands write */
     public ModuleLoader(Kernel kernel, Duration hookTimeout, String shell, HookIo io) {
+        this(kernel, hookTimeout, shell, io, null);
+    }
+
+    /**
+     * @param failures where inserts that fail for good are remembered and answered from, for the
+     *                 requests that may use it ({@link ProbeRequest#usesFailureCache()}); null for none
+     */
+    public ModuleLoader(Kernel kernel, Duration hookTimeout, String shell, HookIo io, FailureCache failures) {
+        this.failures = failures;
         this.kernel = kernel;
         this.inserter = new FileInserter(kernel);
         this.hooks = new HookRunner(hookTimeout, shell, io);
@@ -97,7 +113,8 @@ public final class ModuleLoader {
                 beforeStep.accept(step);
                 r = ok(step, LoadOutcome.Status.DRY_RUN);
             } else {
-                r = singleFlight(step, request.insertFlags(), beforeStep, target && request.isFirstTime());
+                r = singleFlight(step, request.insertFlags(), beforeStep, target && request.isFirstTime(),
+                        failures != null && request.usesFailureCache());
                 if (r.status() == LoadOutcome.Status.LOADED || r.status() == LoadOutcome.Status.ALREADY_LOADED) {
                     states.live(step.module());
                 } else if (step instanceof LoadStep.Install) {
@@ -121,7 +138,7 @@ public final class ModuleLoader {
     }
 
     private LoadOutcome.Step singleFlight(LoadStep step, int insertFlags, Consumer<LoadStep> beforeStep,
-                                          boolean firstTime) {
+                                          boolean firstTime, boolean useCache) {
         CompletableFuture<LoadOutcome.Step> mine = new CompletableFuture<>();
         CompletableFuture<LoadOutcome.Step> running = inFlight.putIfAbsent(step.module(), mine);
         if (running != null) {
@@ -131,12 +148,14 @@ public final class ModuleLoader {
                 return failure(step, Errno.EEXIST, -1, insertMessage(step.module(), Errno.EEXIST));
             }
             return new LoadOutcome.Step(step.module(), shared.status(), step.required(), shared.errno(),
-                    shared.exitStatus(), shared.message());
+                    shared.exitStatus(), shared.message(), shared.fromCache());
         }
         LoadOutcome.Step r;
         try {
-            beforeStep.accept(step);
-            r = run(step, insertFlags, firstTime);
+            // leading: the cache is asked and filled while this module's flight is ours, so a
+            // request arriving after the flight ends finds the failure remembered
+            r = useCache && step instanceof LoadStep.Insert i ? cachedOrRun(i, insertFlags, beforeStep, firstTime)
+                    : runTold(step, insertFlags, beforeStep, firstTime);
         } catch (RuntimeException e) {
             r = failure(step, Errno.EIO, -1, "could not insert '" + step.module() + "': " + e.getMessage());
             mine.complete(r);
@@ -145,6 +164,28 @@ public final class ModuleLoader {
         }
         mine.complete(r);
         inFlight.remove(step.module(), mine);
+        return r;
+    }
+
+    private LoadOutcome.Step runTold(LoadStep step, int insertFlags, Consumer<LoadStep> beforeStep, boolean firstTime) {
+        beforeStep.accept(step);
+        return run(step, insertFlags, firstTime);
+    }
+
+    private LoadOutcome.Step cachedOrRun(LoadStep.Insert step, int insertFlags, Consumer<LoadStep> beforeStep,
+                                         boolean firstTime) {
+        FailureCache.Key key = new FailureCache.Key(step.module(), step.path(), step.options());
+        var known = failures.answer(key);
+        if (known.isPresent()) {
+            FailureCache.Entry e = known.get();
+            return new LoadOutcome.Step(step.module(), LoadOutcome.Status.FAILED, step.required(), e.errno(), -1,
+                    e.message(), true);
+        }
+        FailureCache.FileId file = FailureCache.identify(step.path());
+        LoadOutcome.Step r = runTold(step, insertFlags, beforeStep, firstTime);
+        if (r.failed() && failures.remember(key, file, r.errno(), r.message())) {
+            log.debug("Remembering {} failed with {} until its file changes or a reload", step.module(), r.errno());
+        }
         return r;
     }
 

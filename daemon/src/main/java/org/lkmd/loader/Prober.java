@@ -75,6 +75,15 @@ public final class Prober {
             return failedInCommand() ? List.of(message, insert) : List.of(insert);
         }
 
+        /**
+         * True when the failure was answered from the daemon's {@link FailureCache} rather than
+         * tried again (same errno and message as when it was tried).
+         */
+        public boolean fromCache() {
+            return failed() && outcome != null && !outcome.steps().isEmpty()
+                    && outcome.steps().get(outcome.steps().size() - 1).fromCache();
+        }
+
         /** The other modules the load brought in (dependencies, softdeps), in load order. */
         public List<String> loadedWith() {
             if (outcome == null) {

@@ -131,6 +131,15 @@ public final class ProbeRequest {
     }
 
     /** {@code MODULE_INIT_IGNORE_*} flags for every insert. */
+    /**
+     * True when a remembered failure may answer this request instead of a new attempt: uevents and
+     * the kernel's requests, made without force flags. A person's {@code modprobe} (in its own
+     * process, or forwarded by the helper) always tries again, as kmod's does.
+     */
+    public boolean usesFailureCache() {
+        return !(origin() instanceof ProbeOrigin.CommandLine) && !isDryRun() && insertFlags() == 0;
+    }
+
     public int insertFlags() {
         return insertFlags;
     }

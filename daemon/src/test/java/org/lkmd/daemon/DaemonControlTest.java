@@ -3,11 +3,14 @@ package org.lkmd.daemon;
 import com.google.gson.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.lkmd.base.Diagnostic;
+import org.lkmd.control.ControlCodec;
 import org.lkmd.eventlog.EventRecord;
 import org.lkmd.kernel.Errno;
+import org.lkmd.loader.FailureCache;
 import org.lkmd.uevent.DropReason;
 import org.lkmd.uevent.EventQueue;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,6 +21,7 @@ import java.util.OptionalLong;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The daemon's side of the control socket: the status record and the event records as JSON. */
 class DaemonControlTest {
@@ -35,7 +39,10 @@ class DaemonControlTest {
                 new EventQueue.Stats(1, 2, 30, 0, 0, 1, 0, 0), 4,
                 31, Map.of(EventRecord.Result.LOADED, 30L), Map.of("ENOENT", 1L),
                 Map.of(DropReason.OVERSIZE, 2L), 1, received, 33, 1, 12, lastErrors,
-                List.of(), 0, false, 0);
+                List.of(), 0, false, 0, List.of(new FailureCache.Entry(
+                        new FailureCache.Key("amd64_edac", Path.of("/lib/modules/6.1.0-test/amd64_edac.ko"), null),
+                        new FailureCache.FileId(true, 10, 20, null), Errno.ENODEV,
+                        "could not insert 'amd64_edac': No such device", started.plusSeconds(6), started.plusSeconds(80), 15)));
     }
 
     @Test
@@ -62,6 +69,17 @@ class DaemonControlTest {
         assertEquals(12, o.get("resynced_devices").getAsLong());
         assertEquals("seq 9 /devices/x: m failed ENOENT (gone)", o.getAsJsonArray("last_errors").get(0).getAsString());
         assertFalse(o.getAsJsonObject("autoclean").get("enabled").getAsBoolean());
+        JsonObject cached = o.getAsJsonArray("failure_cache").get(0).getAsJsonObject();
+        assertEquals("amd64_edac", cached.get("module").getAsString());
+        assertEquals("/lib/modules/6.1.0-test/amd64_edac.ko", cached.get("path").getAsString());
+        assertEquals("", cached.get("options").getAsString());
+        assertEquals("ENODEV", cached.get("errno").getAsString());
+        assertEquals("could not insert 'amd64_edac': No such device", cached.get("message").getAsString());
+        assertEquals("2026-01-01T00:00:06Z", cached.get("first").getAsString());
+        assertEquals("2026-01-01T00:01:20Z", cached.get("last").getAsString());
+        assertEquals(15, cached.get("answered").getAsLong());
+        // kmod's quotes go on the wire as they are (the C helper reads only \" \\ \n \t escapes)
+        assertTrue(ControlCodec.line(o).contains("'amd64_edac'"));
         // a source other than netlink counts no datagrams: the field is left out
         assertFalse(DaemonControl.json(status(OptionalLong.empty(), List.of())).has("received"));
     }

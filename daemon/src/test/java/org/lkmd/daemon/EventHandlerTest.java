@@ -9,6 +9,8 @@ import org.lkmd.eventlog.EventLog;
 import org.lkmd.eventlog.EventRecord;
 import org.lkmd.kernel.Errno;
 import org.lkmd.kernel.SimulatedKernel;
+import org.lkmd.loader.FailureCache;
+import org.lkmd.loader.HookIo;
 import org.lkmd.loader.ModuleLoader;
 import org.lkmd.loader.Prober;
 import org.lkmd.rules.ProcessProgramRunner;
@@ -103,6 +105,31 @@ class EventHandlerTest {
         assertEquals(EventRecord.Result.NOT_FOUND, rs.get(1).outcomes().get(0).result());
         assertEquals(EventRecord.Result.ALREADY_LOADED, rs.get(2).outcomes().get(0).result());
         assertEquals(List.of(), k.loadOrder());
+    }
+
+    @Test
+    void eachCpusUeventForAModuleThatFailsForGoodIsOneAttempt() {
+        java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+        SimulatedKernel k = SimulatedKernel.on(root).failing("fails_drv", Errno.ENODEV)
+                .beforeFinit(ko -> tries.addAndGet(ko.getFileName().toString().equals("fails_drv.ko") ? 1 : 0)).build();
+        FailureCache cache = new FailureCache(Clock.systemUTC());
+        EventHandler h = new EventHandler(root, () -> snapshot, new Prober(k, new ModuleLoader(k,
+                ModuleLoader.DEFAULT_HOOK_TIMEOUT, "/bin/sh", HookIo.INHERIT, cache)),
+                new RulesEngine(root, ProcessProgramRunner.defaults()), events, Clock.systemUTC(), false);
+        for (int cpu = 0; cpu < 4; cpu++) {
+            h.accept(add("/devices/usb1/1-" + cpu, "usb", "usb:v0001p0002d0100dc00dsc00dp00ic03isc01ip01in00", cpu + 1));
+        }
+        assertEquals(1, tries.get());
+        List<EventRecord> rs = events.records();
+        assertEquals(4, rs.size());
+        assertEquals("could not insert 'fails_drv': No such device", rs.get(0).outcomes().get(0).detail());
+        for (EventRecord r : rs.subList(1, 4)) {
+            EventRecord.Outcome o = r.outcomes().get(0);
+            assertEquals(EventRecord.Result.FAILED, o.result());
+            assertEquals(Errno.ENODEV, o.errno());
+            assertEquals("could not insert 'fails_drv': No such device [from the failure cache]", o.detail());
+        }
+        assertEquals(3, cache.entries().get(0).answered());
     }
 
     @Test
