@@ -38,12 +38,30 @@ public final class StaticNodes extends Verb {
         {"devname", "the modules.devname format."},
     };
 
+    /** {@code -f FORMAT} and {@code -h} in command-line order (null for {@code -h}): kmod acts on the first that ends it. */
+    private final List<String> formatsAndHelp = new ArrayList<>();
+
     @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", description = "Choose the output format: human, tmpfiles, devname.")
-    List<String> formats = new ArrayList<>();
+    void format(List<String> given) {
+        // a repeatable option: picocli passes every value given so far (first an empty list); the last one is new
+        if (!given.isEmpty()) {
+            formatsAndHelp.add(given.get(given.size() - 1));
+        }
+    }
+
+    /** The last {@code -o FILE}; null for standard output. */
+    private String output;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the output to FILE.")
-    String output;
+    void output(List<String> given) {
+        output = given.isEmpty() ? null : given.get(given.size() - 1);
+    }
+
     @Option(names = {"-h", "--help"}, description = "Show this help.")
-    boolean help;
+    void help(boolean help) {
+        formatsAndHelp.add(null);
+    }
+
     /** kmod takes and ignores operands. */
     @Parameters(hidden = true)
     List<String> ignored = new ArrayList<>();
@@ -51,17 +69,17 @@ public final class StaticNodes extends Verb {
     @Override
     public Integer call() throws IOException {
         String format = "human";
-        for (String f : formats) {
+        for (String f : formatsAndHelp) {
+            if (f == null) {
+                printHelp();
+                return 0;
+            }
             if (!List.of("human", "tmpfiles", "devname").contains(f)) {
                 err().print("Unknown format: '" + f + "'.\n");
                 printHelp();
                 return 1;
             }
             format = f;
-        }
-        if (help) {
-            printHelp();
-            return 0;
         }
         String release = releaseOption() != null ? releaseOption() : Kernels.releaseOf(root());
         String shown = "/lib/modules/" + release + "/modules.devname";

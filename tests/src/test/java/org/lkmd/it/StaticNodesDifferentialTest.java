@@ -150,6 +150,11 @@ class StaticNodesDifferentialTest {
         assertSame(root, "--format=HUMAN");
         assertSame(root, "-h");
         assertSame(root, "--help");
+        assertSame(root, "-h", "-f", "bogus");
+        assertSame(root, "-f", "bogus", "-h");
+        assertSame(root, "-f", "devname", "--format", "human");
+        assertSame(root, "-ftmpfiles");
+        assertSame(root, "-o", "/dev/null/x", "-o", "/dev/null/a/x");
         assertSame(root, "-o", "/dev/null/x");
         assertSame(root, "-o", "/dev/null/a/x");
         assertSame(root, "-o", tmp.toString());
