@@ -86,7 +86,8 @@ public final class StaticNodes extends Verb {
         Path file = root().resolve(shown);
         byte[] in;
         try {
-            in = Files.readAllBytes(file);
+            // kmod opens a directory without error and reads nothing from it
+            in = Files.isDirectory(file) ? new byte[0] : Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             err().print("Warning: " + shown + " not found - ignoring\n");
             return 0;

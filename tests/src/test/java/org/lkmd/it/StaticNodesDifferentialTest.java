@@ -145,6 +145,13 @@ class StaticNodesDifferentialTest {
         assertSame(missing);
         assertSame(missing, "-f", "tmpfiles", "-o", tmp.resolve("never/written.conf").toString());
         assertTrue(Files.notExists(tmp.resolve("never")), "kmod creates nothing when modules.devname is missing");
+        Path dirRoot = root(tmp.resolve("directory"), null);
+        Files.createDirectory(dirRoot.resolve("lib/modules").resolve(running).resolve("modules.devname"));
+        assertSame(dirRoot, "-o", tmp.resolve("from-directory/empty.conf").toString());
+        Files.delete(tmp.resolve("from-directory/empty.conf"));
+        KmodTree.Result l = lkmd(dirRoot, "-o", tmp.resolve("from-directory/empty.conf").toString());
+        assertEquals(0, l.rc(), l.err());
+        assertEquals(0, Files.size(tmp.resolve("from-directory/empty.conf")), "an empty output, as kmod's");
         Path root = root(tmp.resolve("present"), "fuse fuse c10:229\n".getBytes(StandardCharsets.US_ASCII));
         assertSame(root, "-f", "bogus");
         assertSame(root, "--format=HUMAN");
