@@ -63,7 +63,7 @@ class DebianPackageTest {
                 "/usr/lib/lkmd/bin/rmmod", "/usr/lib/lkmd/bin/lsmod", "/usr/lib/lkmd/bin/modinfo",
                 "/usr/lib/lkmd/bin/depmod", "/usr/lib/lkmd/bin/lkmd-modprobe",
                 "/lib/systemd/system/lkmd.service", "/lib/systemd/system/lkmd-kernel.socket",
-                "/etc/lkmd/lkmd.toml", "/usr/lib/lkmd/rules.d/80-lkmd-drivers.rules",
+                "/lib/systemd/system/lkmd-static-nodes.service", "/etc/lkmd/lkmd.toml", "/usr/lib/lkmd/rules.d/80-lkmd-drivers.rules",
                 "/usr/share/man/man8/lkmd.8.gz", "/usr/share/man/man5/lkmd.toml.5.gz",
                 "/usr/share/man/man7/lkmd.rules.7.gz", "/usr/share/doc/lkmd/copyright",
                 "/usr/lib/sysctl.d/50-lkmd-modprobe.conf", "/usr/lib/dracut/dracut.conf.d/50-lkmd.conf");
@@ -72,6 +72,46 @@ class DebianPackageTest {
         List<String> kmods = files.stream().filter(f -> f.matches("/(usr/)?s?bin/(modprobe|insmod|rmmod|lsmod|modinfo|depmod)"))
                 .collect(Collectors.toList());
         assertEquals(List.of(), kmods, "must not replace kmod's tools");
+    }
+
+    /**
+     * lkmd-static-nodes.service is enabled by postinst (and forgotten by postrm) with the other units,
+     * wanted by sysinit.target, and runs exactly when systemd's kmod-static-nodes.service cannot: that
+     * unit runs {@code /bin/kmod}, this one only where {@code /bin/kmod} is not executable, with the
+     * same ordering before the device nodes are made and the same file.
+     */
+    @Test
+    void staticNodesUnitIsEnabledAndTakesOverOnlyWithoutKmod() throws IOException {
+        for (String script : List.of("postinst", "postrm")) {
+            String text = Files.readString(REPO.resolve("daemon/src/deb/control").resolve(script));
+            String units = text.lines().filter(l -> l.startsWith("UNITS=")).findFirst().orElse("");
+            assertTrue(units.contains("lkmd-static-nodes.service"), script + ": " + units);
+        }
+        assertTrue(run("dpkg-deb", "-c", deb.toString()).contains("./lib/systemd/system/lkmd-static-nodes.service"));
+        Path tmp = Files.createTempDirectory("lkmd-deb");
+        try {
+            run("dpkg-deb", "-x", deb.toString(), tmp.toString());
+            List<String> ours = Files.readAllLines(tmp.resolve("lib/systemd/system/lkmd-static-nodes.service"));
+            assertTrue(ours.contains("WantedBy=sysinit.target"), String.join("\n", ours));
+            assertTrue(ours.contains("DefaultDependencies=no"), String.join("\n", ours));
+            assertTrue(ours.contains("ExecStart=/usr/bin/lkmd static-nodes --format=tmpfiles "
+                    + "--output=/run/tmpfiles.d/static-nodes.conf"), String.join("\n", ours));
+            Path kmods = Path.of("/lib/systemd/system/kmod-static-nodes.service");
+            if (Files.exists(kmods)) {
+                List<String> theirs = Files.readAllLines(kmods);
+                String exec = theirs.stream().filter(l -> l.startsWith("ExecStart=")).findFirst().orElseThrow();
+                String program = exec.substring("ExecStart=".length()).split(" ")[0];
+                assertTrue(ours.contains("ConditionFileIsExecutable=!" + program), "not exclusive with " + exec);
+                assertTrue(exec.endsWith("--format=tmpfiles --output=/run/tmpfiles.d/static-nodes.conf"), exec);
+                for (String l : theirs) {
+                    if (l.startsWith("Before=") || l.startsWith("ConditionFileNotEmpty=") || l.startsWith("ConditionCapability=")) {
+                        assertTrue(ours.contains(l), "systemd's unit has " + l);
+                    }
+                }
+            }
+        } finally {
+            run("rm", "-rf", tmp.toString());
+        }
     }
 
     @Test
