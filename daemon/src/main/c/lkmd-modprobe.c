@@ -174,7 +174,24 @@ static int json_string(char *buf, size_t size, size_t *len, const char *s)
 	return 0;
 }
 
-/* Prints the "messages" array's strings to stderr, one per line (escapes \" \\ \n \t handled). */
+/* Writes the code point of a JSON \uXXXX escape as UTF-8 (a lone surrogate as U+FFFD). */
+static void put_utf8(unsigned int c)
+{
+	if (c >= 0xD800 && c <= 0xDFFF)
+		c = 0xFFFD;
+	if (c < 0x80) {
+		fputc((int)c, stderr);
+	} else if (c < 0x800) {
+		fputc((int)(0xC0 | (c >> 6)), stderr);
+		fputc((int)(0x80 | (c & 0x3F)), stderr);
+	} else {
+		fputc((int)(0xE0 | (c >> 12)), stderr);
+		fputc((int)(0x80 | ((c >> 6) & 0x3F)), stderr);
+		fputc((int)(0x80 | (c & 0x3F)), stderr);
+	}
+}
+
+/* Prints the "messages" array's strings to stderr, one per line (JSON string escapes decoded). */
 static void print_messages(const char *resp)
 {
 	const char *p = strstr(resp, "\"messages\":[");
@@ -185,9 +202,14 @@ static void print_messages(const char *resp)
 		if (*p++ != '"')
 			continue;
 		while (*p && *p != '"') {
-			if (*p == '\\' && p[1]) {
+			if (*p == '\\' && p[1] == 'u' && strspn(p + 2, "0123456789abcdefABCDEF") >= 4) {
+				char hex[5] = { p[2], p[3], p[4], p[5], '\0' };
+				put_utf8((unsigned int)strtoul(hex, NULL, 16));
+				p += 5;
+			} else if (*p == '\\' && p[1]) {
 				p++;
-				fputc(*p == 'n' ? '\n' : *p == 't' ? '\t' : *p, stderr);
+				fputc(*p == 'n' ? '\n' : *p == 't' ? '\t' : *p == 'r' ? '\r' : *p == 'b' ? '\b'
+				      : *p == 'f' ? '\f' : *p, stderr);
 			} else {
 				fputc(*p, stderr);
 			}

@@ -156,4 +156,27 @@ class HelperFastPathTest {
             assertEquals("modprobe -q -- fs-vfat\n", t.out(), "kmod=" + kmod);
         }
     }
+
+    @Test
+    void theDaemonsMessagesArePrintedWithEveryJsonEscapeDecoded() throws Exception {
+        Path sock = tmp.resolve("answering.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(sock));
+            Thread answer = new Thread(() -> {
+                try (SocketChannel c = server.accept()) {
+                    c.read(java.nio.ByteBuffer.allocate(8192));
+                    String resp = "{\"v\":1,\"ok\":true,\"rc\":1,\"messages\":[\"modprobe: ERROR: could not insert \\u0027x\\u0027:"
+                            + " caf\\u00e9 \\\"q\\\" a\\\\b\\tc\\u20ac\"]}\n";
+                    c.write(java.nio.ByteBuffer.wrap(resp.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                } catch (Exception e) {
+                    // the test fails on the helper's output
+                }
+            }, "answering-daemon");
+            answer.start();
+            Tool t = helper(sock.toString(), "--", "x");
+            answer.join(10_000);
+            assertEquals(1, t.rc());
+            assertEquals("modprobe: ERROR: could not insert 'x': caf\u00e9 \"q\" a\\b\tc\u20ac\n", t.err());
+        }
+    }
 }

@@ -36,17 +36,27 @@ import java.util.stream.Collectors;
  * serial command channel, with QMP for hotplug. Three boots of the same image:
  * <ol>
  * <li>lkmd (kernel command line {@code rw}): the unit is active; lkmd's journal names the drivers of
- *     the machine's devices that Debian's initramfs did not already load; its lines are leveled
- *     ({@code journalctl -p warning} filters); {@code systemctl reload}; hot-added usb-kbd and
- *     virtio-net-pci get their drivers; an event that arrives while the service is stopped is
- *     handled after the socket brings it back; a missing or unreadable {@code /etc/lkmd/lkmd.toml}
- *     and a missing Java runtime each fail the unit with a message naming the cause (no restart
- *     loop, no hang); {@code apt-get remove}, {@code dpkg -i}, {@code apt-get purge} as Debian policy
- *     expects;</li>
- * <li>udev (lkmd's units masked on the command line, udev's 80-drivers.rules put back by a
- *     test-only unit): loads the same set of modules;</li>
- * <li>a read-only root ({@code ro}, systemd-remount-fs masked): lkmd still becomes active and
- *     loads the drivers.</li>
+ *     the machine's devices that Debian's initramfs did not already load; udev's driver rules are
+ *     masked under /run only, before udevd starts, and a unit after systemd-udev-settle sees the
+ *     drivers; its lines are leveled ({@code journalctl -p warning} filters); {@code systemctl
+ *     reload}; hot-added usb-kbd and virtio-net-pci get their drivers; an event that arrives while
+ *     the service is stopped is handled after the socket brings it back; the kernel's own requests
+ *     (a filesystem, static device nodes, a link type; 50 at once) go through lkmd's helper
+ *     ({@code kernel.modprobe} from the package) to the daemon, to kmod's modprobe with the daemon
+ *     stopped, and past a hung daemon within the helper's bound; a start without modules.dep
+ *     rebuilds it and loads a present device's driver; autoclean keeps a bound driver and unloads
+ *     it once its device is gone; a wedged worker stops the watchdog and systemd restarts lkmd; a
+ *     missing or unreadable {@code /etc/lkmd/lkmd.toml} and a missing Java runtime each fail the
+ *     unit with a message naming the cause (no restart loop, no hang); {@code update-initramfs -u}
+ *     keeps udev's own driver rules in the initrd; {@code apt-get remove}, {@code dpkg -i}, an
+ *     upgrade, {@code apt-get purge} as Debian policy expects, udev loading again at once and
+ *     {@code kernel.modprobe} restored;</li>
+ * <li>udev (lkmd's units masked on the command line): loads the same set of modules, and udevd
+ *     processes as many add events as in the lkmd boot;</li>
+ * <li>a read-only root ({@code ro}, systemd-remount-fs masked) from the initrd the lkmd boot
+ *     rebuilt, with kmod's static-nodes unit masked: lkmd becomes active and loads the same
+ *     modules as udev; lkmd's static-nodes unit wrote the node list, and opening
+ *     {@code /dev/net/tun} loads tun through the helper.</li>
  * </ol>
  * Asserts behaviour, never durations: the boot figures (kernel start to lkmd's READY=1 and to the
  * last driver live, and the same for udev) are printed as {@code DEBIAN-FIGURES} lines
@@ -260,19 +270,33 @@ class DebianBootTest {
         onLkmdBoot(g -> {
             assertEquals(HELPER, g.ok("cat /proc/sys/kernel/modprobe").strip(), "kernel.modprobe at boot (the package's sysctl.d)");
             Set<String> before = procModules(g);
-            for (String m : List.of("fat", "vfat", "fuse", "loop", "tun", "dummy", "msdos", "uinput", "veth", "udf", "isofs")) {
+            for (String m : List.of("fat", "vfat", "dummy", "msdos", "hfsplus", "veth", "udf", "isofs")) {
                 assertTrue(!before.contains(m), m + " already loaded: the kernel's request for it cannot be shown");
             }
             // each kind of request, served by the C helper and the daemon: the daemon's history names it
-            g.run("mount -t vfat none /mnt 2>/dev/null", 120); // fails (no device) after the kernel asked for fs-vfat
-            g.ok("for n in /dev/fuse /dev/loop-control /dev/net/tun; do test -c $n && : <>$n; done");
-            g.ok("ip link add lkmdtest0 type dummy && ip link del lkmdtest0");
             Map<String, String> asked = new LinkedHashMap<>();
             asked.put("fs-vfat", "vfat");
-            asked.put("char-major-10-229", "fuse");
-            asked.put("char-major-10-237", "loop");
-            asked.put("char-major-10-200", "tun");
             asked.put("rtnl-link-dummy", "dummy");
+            g.run("mount -t vfat none /mnt 2>/dev/null", 120); // fails (no device) after the kernel asked for fs-vfat
+            g.ok("ip link add lkmdtest0 type dummy && ip link del lkmdtest0");
+            // device nodes made at boot from modules.devname: opening one makes the kernel ask for its
+            // module (systemd itself loads some at boot, e.g. fuse for its control file system)
+            List<String> opened = new ArrayList<>();
+            for (String[] n : List.of(new String[] {"/dev/fuse", "char-major-10-229", "fuse"},
+                    new String[] {"/dev/loop-control", "char-major-10-237", "loop"},
+                    new String[] {"/dev/net/tun", "char-major-10-200", "tun"},
+                    new String[] {"/dev/uinput", "char-major-10-223", "uinput"},
+                    new String[] {"/dev/uhid", "char-major-10-239", "uhid"},
+                    new String[] {"/dev/vhost-net", "char-major-10-238", "vhost_net"})) {
+                assertTrue(g.run("test -c " + n[0]).ok(), n[0] + ": no static node at boot");
+                if (!before.contains(n[2])) {
+                    g.ok(": <>" + n[0] + " || true");
+                    asked.put(n[1], n[2]);
+                    opened.add(n[0]);
+                }
+            }
+            System.out.println("lkmd boot: device nodes opened with their module absent: " + opened);
+            assertTrue(opened.size() >= 3 && opened.contains("/dev/net/tun"), "too few static nodes with their module absent: " + opened);
             Set<String> now = procModules(g);
             for (Map.Entry<String, String> e : asked.entrySet()) {
                 assertTrue(now.contains(e.getValue()), e.getValue() + " not loaded for the kernel's request " + e.getKey());
@@ -294,10 +318,11 @@ class DebianBootTest {
             // no daemon: kmod's modprobe serves the kernel, no hang
             g.ok("systemctl stop lkmd-kernel.socket lkmd.service");
             try {
-                DebianGuest.Cmd alone = g.run("timeout 60 sh -c 'mount -t msdos none /mnt 2>/dev/null; : <>/dev/uinput; true'", 90);
+                DebianGuest.Cmd alone = g.run("timeout 60 sh -c 'mount -t msdos none /mnt 2>/dev/null;"
+                        + " mount -t hfsplus none /mnt 2>/dev/null; true'", 90);
                 assertNotEquals(124, alone.rc(), "the kernel's requests hung without a daemon");
                 now = procModules(g);
-                assertTrue(now.contains("msdos") && now.contains("uinput"), "msdos and uinput without a daemon: " + now);
+                assertTrue(now.contains("msdos") && now.contains("hfsplus"), "msdos and hfsplus without a daemon: " + now);
             } finally {
                 g.ok("systemctl start lkmd-kernel.socket lkmd.service");
             }
@@ -570,7 +595,7 @@ class DebianBootTest {
         assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
         assumeTrue(rebuiltInitrd != null, "the lkmd boot did not rebuild its initrd");
         try (DebianGuest ro = DebianGuest.boot(REPO, image, rebuiltInitrd, "ro", BOOT_TIMEOUT_S, "ro",
-                "systemd.mask=systemd-remount-fs.service")) {
+                "systemd.mask=systemd-remount-fs.service", "systemd.mask=kmod-static-nodes.service")) {
             diagnosed(ro, g -> {
                 // booted from the initrd the installed system built: its udev found and mounted the root
                 assertEquals("/dev/vda", g.ok("findmnt -no SOURCE /").strip(), "root");
@@ -584,6 +609,17 @@ class DebianBootTest {
                 waitModulesQuiet(g);
                 assumeTrue(udevModules != null, "the udev boot did not get as far as its module list");
                 assertEquals(udevModules, procModules(g), "/proc/modules: boot from the rebuilt initrd (actual) vs udev boot (expected)");
+                // kmod's static-nodes unit masked: lkmd's wrote the list, the nodes exist, opening one loads its
+                // module through the kernel's request to lkmd's helper
+                assertEquals("active", g.run("systemctl is-active lkmd-static-nodes.service").out().strip(),
+                        g.run("systemctl status kmod-static-nodes.service lkmd-static-nodes.service --no-pager").out());
+                g.ok("grep -qx 'c! /dev/net/tun 0600 - - - 10:200' /run/tmpfiles.d/static-nodes.conf && test -c /dev/net/tun");
+                assertEquals(HELPER, g.ok("sysctl -n kernel.modprobe").strip());
+                assertTrue(!procModules(g).contains("tun"), "tun loaded before its node was opened");
+                g.ok(": <>/dev/net/tun");
+                assertTrue(procModules(g).contains("tun"), "tun not loaded after /dev/net/tun was opened");
+                String explain = g.ok("lkmd explain char-major-10-200");
+                assertTrue(explain.contains("kernel request char-major-10-200 at "), explain);
             });
         }
     }
@@ -616,10 +652,13 @@ class DebianBootTest {
         }
     }
 
-    /** Waits (at most 5 min) until the unit leaves "activating"/"reloading"; returns its state. */
+    /**
+     * Waits (at most 5 min) until the unit is active or failed; returns its state. Anything else is a
+     * moment on the way (not yet started early in boot, between a stop and a restart, activating).
+     */
     private static String waitActive(DebianGuest g) throws Exception {
-        return g.run("for i in $(seq 300); do case $(systemctl is-active lkmd.service) in activating|reloading|deactivating) sleep 1 ;;"
-                + " *) break ;; esac; done; systemctl is-active lkmd.service", 330).out().strip();
+        return g.run("for i in $(seq 300); do case $(systemctl is-active lkmd.service 2>/dev/null) in active|failed) break ;;"
+                + " esac; sleep 1; done; systemctl is-active lkmd.service", 330).out().strip();
     }
 
     /** Waits until no module went Live for 5 s (at most 2 min): late cascades such as the HDA codec are in. */
