@@ -71,6 +71,11 @@ class KernelRequestHistoryTest {
             Thread.sleep(50);
         }
         assertTrue(Files.exists(socket), "no control socket at " + socket);
+        // the socket file exists once bound; wait until the daemon answers on it, as a kernel request
+        // arriving earlier goes to the helper's fallback by design
+        for (int i = 0; i < 30 && Tool.lkmd("status", "--root", root.toString()).rc() != 0; i++) {
+            Thread.sleep(200);
+        }
     }
 
     @AfterAll
