@@ -4,45 +4,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
+import org.lkmd.testing.InstalledTree;
 
 /**
- * Finds the installed module tree by the rule the integration tests use ({@code org.lkmd.it.RealTree}
- * in tests/, which this module cannot see): the newest release in version order under /lib/modules
- * with {@code modules.order}, {@code modules.dep} and {@code modules.alias.bin}; skipped when there is none.
+ * The installed module tree ({@link InstalledTree}, the rule every test uses) and copies of its index.
  */
 final class RealTree {
-    private static final java.util.regex.Pattern RUN = java.util.regex.Pattern.compile("[0-9]+|[^0-9]+");
-
     private RealTree() {
     }
 
     static Path modulesDir() throws IOException {
-        Path base = Path.of("/lib/modules");
-        Assumptions.assumeTrue(Files.isDirectory(base), "no /lib/modules");
-        try (Stream<Path> s = Files.list(base)) {
-            Path dir = s.filter(d -> Files.exists(d.resolve("modules.order")) && Files.exists(d.resolve("modules.dep"))
-                    && Files.exists(d.resolve("modules.alias.bin")))
-                    .max((a, b) -> compareVersions(a.getFileName().toString(), b.getFileName().toString())).orElse(null);
-            Assumptions.assumeTrue(dir != null, "no module tree installed");
-            return dir;
-        }
-    }
-
-    /** Version order: runs of digits compare as numbers, the rest as text. */
-    private static int compareVersions(String a, String b) {
-        java.util.regex.Matcher ma = RUN.matcher(a);
-        java.util.regex.Matcher mb = RUN.matcher(b);
-        while (ma.find() && mb.find()) {
-            String x = ma.group();
-            String y = mb.group();
-            int c = Character.isDigit(x.charAt(0)) && Character.isDigit(y.charAt(0))
-                    ? new java.math.BigInteger(x).compareTo(new java.math.BigInteger(y)) : x.compareTo(y);
-            if (c != 0) {
-                return c;
-            }
-        }
-        return a.compareTo(b);
+        return Path.of("/lib/modules", InstalledTree.release());
     }
 
     /** A copy of the tree's index files only (no .ko), with or without the .bin files. */
