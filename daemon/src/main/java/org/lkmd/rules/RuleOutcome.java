@@ -9,7 +9,8 @@ import java.util.Map;
  * What the rules made of one event.
  *
  * @param runs    RUN entries in the order they run (udev's run list: {@code =} and {@code :=}
- *                clear earlier entries, {@code :=} freezes the list, the same command twice runs once)
+ *                clear earlier entries, {@code :=} freezes the list, the same command added twice runs twice, as udev 252's
+ *                {@code udevadm test} lists it twice)
  * @param env     the event's properties after all ENV assignments
  * @param trace   the rules whose conditions all held and whose assignments were applied, in order
  */

@@ -83,12 +83,9 @@ public final class RulesEngine {
                             break;
                         }
                         RunEntry.Kind kind = a.type() == Action.Type.RUN_BUILTIN ? RunEntry.Kind.BUILTIN : RunEntry.Kind.PROGRAM;
-                        boolean dup = runs.stream().anyMatch(r -> r.kind() == kind && r.command().equals(cmd));
-                        if (!dup) {
-                            Optional<KmodBuiltin> kmod = kind == RunEntry.Kind.BUILTIN
-                                    ? KmodBuiltin.parse(cmd, CommandLine.split(a.value()).size() > 2) : Optional.empty();
-                            runs.add(new RunEntry(kind, cmd, rule.source(), kmod));
-                        }
+                        Optional<KmodBuiltin> kmod = kind == RunEntry.Kind.BUILTIN
+                                ? KmodBuiltin.parse(cmd, CommandLine.split(a.value()).size() > 2) : Optional.empty();
+                        runs.add(new RunEntry(kind, cmd, rule.source(), kmod));
                     }
                 }
             }

@@ -173,8 +173,16 @@ class RulesEngineTest {
         RuleOutcome o = run("KERNEL==\"*\", RUN+=\"a\", RUN+=\"b\"\nKERNEL==\"*\", RUN=\"c\"\nKERNEL==\"*\", RUN:=\"d\"\nKERNEL==\"*\", RUN+=\"e\"\n"
                 + "KERNEL==\"*\", RUN+=\"d\"\n");
         assertEquals(List.of("d"), commands(o));
-        RuleOutcome dup = run("KERNEL==\"*\", RUN+=\"x\"\nKERNEL==\"*\", RUN+=\"x\"\n");
-        assertEquals(List.of("x"), commands(dup));
+    }
+
+    @Test
+    void theSameCommandAddedTwiceRunsTwiceAsUdevKeepsBoth() {
+        // udev 252: two identical RUN+= lines (program or builtin) give two "run:" lines in udevadm test
+        RuleOutcome dup = run("KERNEL==\"*\", RUN+=\"x\"\nKERNEL==\"*\", RUN+=\"x\"\n"
+                + "KERNEL==\"*\", RUN{builtin}+=\"kmod load m\"\nKERNEL==\"*\", RUN{builtin}+=\"kmod load m\"\n");
+        assertEquals(List.of("x", "x", "kmod load m", "kmod load m"), commands(dup));
+        RuleOutcome cleared = run("KERNEL==\"*\", RUN+=\"x\"\nKERNEL==\"*\", RUN=\"x\"\n");
+        assertEquals(List.of("x"), commands(cleared));
     }
 
     @Test
