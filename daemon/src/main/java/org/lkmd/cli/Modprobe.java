@@ -2,6 +2,8 @@ package org.lkmd.cli;
 
 import org.lkmd.base.Diagnostic;
 import org.lkmd.base.ParseResult;
+import org.lkmd.elf.KoFile;
+import org.lkmd.elf.KoFileException;
 import org.lkmd.index.ModuleIndex;
 import org.lkmd.index.ModuleIndexLoader;
 import org.lkmd.kernel.Errno;
@@ -21,6 +23,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,6 +63,8 @@ public final class Modprobe extends Verb {
     boolean forceVermagic;
     @Option(names = {"-D", "--show-depends"}, description = "Only print the module's dependencies and exit.")
     boolean showDepends;
+    @Option(names = {"--show-modversions", "--dump-modversions"}, description = "Print the symbol versions (CRCs) a module file needs, and exit.")
+    boolean showModversions;
     @Option(names = {"-c", "--showconfig", "--show-config"}, description = "Print the configuration and exit.")
     boolean showConfig;
     @Option(names = {"-n", "--dry-run", "--show"}, description = "Do not load or unload, just print.")
@@ -144,6 +150,9 @@ public final class Modprobe extends Verb {
             log.error("missing parameters. See -h.");
             return 1;
         }
+        if (showModversions) {
+            return showModversions(args.get(0));
+        }
         if (waitMsec != null && !waitMsec.matches("(0[xX][0-9a-fA-F]+|[0-9]+)")) {
             log.error("unexpected wait value '" + waitMsec + "'.");
             return 1;
@@ -205,6 +214,43 @@ public final class Modprobe extends Verb {
     /** "Module X not found..." is FATAL for one module, a WARNING with -a (kmod's log_priority). */
     private int notFoundPriority() {
         return all ? ToolLog.WARNING : ToolLog.CRIT;
+    }
+
+    /** kmod's {@code --show-modversions FILE}: the file's {@code __versions} table, one {@code 0xCRC<TAB>symbol} per entry. */
+    private int showModversions(String file) {
+        Path p = Path.of(file);
+        if (!Files.exists(p)) {
+            log.log(ToolLog.CRIT, "Module " + file + " not found.");
+            return 1;
+        }
+        if (Files.isDirectory(p)) {
+            log.log(ToolLog.CRIT, "could not get modversions of " + file + ": Is a directory");
+            return 1;
+        }
+        StringBuilder sb = new StringBuilder();
+        try {
+            if (Files.size(p) == 0) {
+                // kmod maps the file before it reads it, and mapping zero bytes fails with EINVAL
+                throw new KoFileException(KoFileException.EINVAL, "empty file");
+            }
+        } catch (IOException e) {
+            log.log(ToolLog.CRIT, "could not get modversions of " + file + ": "
+                    + (e instanceof KoFileException k ? k.reason() : "Input/output error"));
+            return 1;
+        }
+        try (KoFile ko = KoFile.open(p)) {
+            for (KoFile.Version v : ko.versionTable()) {
+                sb.append(String.format("0x%08x\t%s%n", v.crc(), v.symbol()));
+            }
+        } catch (KoFileException e) {
+            log.log(ToolLog.CRIT, "could not get modversions of " + file + ": " + e.reason());
+            return 1;
+        } catch (IOException e) {
+            log.log(ToolLog.CRIT, "could not get modversions of " + file + ": Input/output error");
+            return 1;
+        }
+        out().print(sb);
+        return 0;
     }
 
     private int showConfig(ModprobeConfig modprobe, ModuleIndex index) {

@@ -295,9 +295,25 @@ public final class KoFile implements AutoCloseable {
         return b.strings(from);
     }
 
+    /** One entry of the {@code __versions} table. */
+    public record Version(String symbol, long crc) {
+    }
+
     /** The {@code __versions} table: symbol name to CRC, in table order. Empty when absent or malformed. */
     public Map<String, Long> versions() throws KoFileException {
         Map<String, Long> out = new java.util.LinkedHashMap<>();
+        for (Version v : versionTable()) {
+            out.putIfAbsent(v.symbol(), v.crc());
+        }
+        return out;
+    }
+
+    /**
+     * Every entry of the {@code __versions} table in table order, repeats kept (what {@code modprobe
+     * --show-modversions} prints). Empty when absent or when its size is not a whole number of entries.
+     */
+    public List<Version> versionTable() throws KoFileException {
+        List<Version> out = new ArrayList<>();
         Section v = find("__versions");
         if (v == null) {
             return out;
@@ -312,7 +328,7 @@ public final class KoFile implements AutoCloseable {
         for (int i = 0; i < vb.length() / entry; i++) {
             int base = i * entry;
             long crc = is64 ? vb.u64(base) : vb.u32(base);
-            out.putIfAbsent(vb.cString(base + crcLen, base + entry), crc);
+            out.add(new Version(vb.cString(base + crcLen, base + entry), crc));
         }
         return out;
     }
