@@ -223,30 +223,28 @@ public final class Modprobe extends Verb {
             log.log(ToolLog.CRIT, "Module " + file + " not found.");
             return 1;
         }
-        if (Files.isDirectory(p)) {
-            log.log(ToolLog.CRIT, "could not get modversions of " + file + ": Is a directory");
-            return 1;
-        }
+        String cannot = "could not get modversions of " + file + ": ";
         StringBuilder sb = new StringBuilder();
         try {
+            if (Files.isDirectory(p)) {
+                log.log(ToolLog.CRIT, cannot + "Is a directory");
+                return 1;
+            }
             if (Files.size(p) == 0) {
                 // kmod maps the file before it reads it, and mapping zero bytes fails with EINVAL
-                throw new KoFileException(KoFileException.EINVAL, "empty file");
+                log.log(ToolLog.CRIT, cannot + KoFileException.EINVAL);
+                return 1;
             }
-        } catch (IOException e) {
-            log.log(ToolLog.CRIT, "could not get modversions of " + file + ": "
-                    + (e instanceof KoFileException k ? k.reason() : "Input/output error"));
-            return 1;
-        }
-        try (KoFile ko = KoFile.open(p)) {
-            for (KoFile.Version v : ko.versionTable()) {
-                sb.append(String.format("0x%08x\t%s%n", v.crc(), v.symbol()));
+            try (KoFile ko = KoFile.open(p)) {
+                for (KoFile.Version v : ko.versionTable()) {
+                    sb.append(String.format("0x%08x\t%s\n", v.crc(), v.symbol()));
+                }
             }
         } catch (KoFileException e) {
-            log.log(ToolLog.CRIT, "could not get modversions of " + file + ": " + e.reason());
+            log.log(ToolLog.CRIT, cannot + e.reason());
             return 1;
         } catch (IOException e) {
-            log.log(ToolLog.CRIT, "could not get modversions of " + file + ": Input/output error");
+            log.log(ToolLog.CRIT, cannot + "Input/output error");
             return 1;
         }
         out().print(sb);
