@@ -26,6 +26,7 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -219,18 +220,22 @@ public final class Modprobe extends Verb {
     /** kmod's {@code --show-modversions FILE}: the file's {@code __versions} table, one {@code 0xCRC<TAB>symbol} per entry. */
     private int showModversions(String file) {
         Path p = Path.of(file);
-        if (!Files.exists(p)) {
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(p, BasicFileAttributes.class);
+        } catch (IOException e) {
+            // kmod says "not found" for any failed stat of the path
             log.log(ToolLog.CRIT, "Module " + file + " not found.");
             return 1;
         }
         String cannot = "could not get modversions of " + file + ": ";
         StringBuilder sb = new StringBuilder();
         try {
-            if (Files.isDirectory(p)) {
+            if (attrs.isDirectory()) {
                 log.log(ToolLog.CRIT, cannot + "Is a directory");
                 return 1;
             }
-            if (Files.size(p) == 0) {
+            if (attrs.size() == 0) {
                 // kmod maps the file before it reads it, and mapping zero bytes fails with EINVAL
                 log.log(ToolLog.CRIT, cannot + KoFileException.EINVAL);
                 return 1;
