@@ -2,7 +2,8 @@
 """Starts a command with $NOTIFY_SOCKET pointing at a Unix datagram socket of its own, and times the
 first READY=1 it receives (as systemd does for Type=notify). Then waits IDLE seconds, reads the
 process's VmRSS/VmHWM (the launcher execs java, so the pid is the JVM's), sends SIGTERM and waits.
-Prints one JSON line. Usage: notify-timer.py IDLE_SECONDS TIMEOUT_SECONDS -- COMMAND..."""
+Prints one JSON line. Usage: notify-timer.py IDLE_SECONDS TIMEOUT_SECONDS -- COMMAND...
+$NOTIFY_TIMER_LOG, when set, names the file that keeps the command's output (else a temporary one)."""
 import json, os, signal, socket, subprocess, sys, tempfile, time
 
 
@@ -22,7 +23,7 @@ def main():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     s.bind(path)
     env = dict(os.environ, NOTIFY_SOCKET=path)
-    log = open(os.path.join(d, "log"), "w+")
+    log = open(os.environ.get("NOTIFY_TIMER_LOG") or os.path.join(d, "log"), "w+")
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     s.settimeout(0.2)

@@ -60,6 +60,7 @@ final class Lifecycle implements AutoCloseable {
     /** Tells systemd {@code READY=1} and releases {@link #awaitReady}. */
     void ready() {
         notify.send("READY=1\nSTATUS=" + status.get());
+        log.debug("Told systemd READY=1");
         ready.countDown();
     }
 

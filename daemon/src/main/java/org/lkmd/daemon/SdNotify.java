@@ -1,16 +1,10 @@
 package org.lkmd.daemon;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollDomainDatagramChannel;
-import io.netty.channel.epoll.EpollEventLoopGroup;
-import io.netty.channel.unix.DomainSocketAddress;
+import org.lkmd.uevent.UnixDatagramSender;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -20,18 +14,18 @@ import java.util.Optional;
  * systemd's notification protocol: datagrams such as {@code READY=1}, {@code STATUS=...},
  * {@code RELOADING=1}, {@code STOPPING=1}, {@code WATCHDOG=1} sent to {@code $NOTIFY_SOCKET}
  * (a Unix datagram socket; a leading '@' names the abstract namespace). Without the variable
- * every call does nothing, so the daemon runs the same outside systemd. Thread-safe.
+ * every call does nothing, so the daemon runs the same outside systemd. Thread-safe. The datagrams
+ * go through a plain libc socket ({@link UnixDatagramSender}), not netty: the first one is sent
+ * before coldplug, and an event loop there would load some 450 classes on the boot's critical path.
  */
 public final class SdNotify implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SdNotify.class);
 
-    private final EpollEventLoopGroup group;
-    private final Channel channel;
+    private final UnixDatagramSender socket;
     private final Duration watchdog;
 
-    private SdNotify(EpollEventLoopGroup group, Channel channel, Duration watchdog) {
-        this.group = group;
-        this.channel = channel;
+    private SdNotify(UnixDatagramSender socket, Duration watchdog) {
+        this.socket = socket;
         this.watchdog = watchdog;
     }
 
@@ -40,24 +34,13 @@ public final class SdNotify implements AutoCloseable {
         String socket = env.get("NOTIFY_SOCKET");
         Duration watchdog = watchdogInterval(env);
         if (socket == null || socket.isEmpty()) {
-            return new SdNotify(null, null, watchdog);
+            return new SdNotify(null, watchdog);
         }
-        if (!Epoll.isAvailable()) {
-            log.warn("Failed to notify systemd: epoll transport unavailable ({}), ignoring",
-                    Epoll.unavailabilityCause().toString());
-            return new SdNotify(null, null, watchdog);
-        }
-        String path = socket.startsWith("@") ? "\0" + socket.substring(1) : socket;
-        EpollEventLoopGroup group = new EpollEventLoopGroup(1);
         try {
-            Channel ch = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
-                    .handler(new ChannelInboundHandlerAdapter())
-                    .connect(new DomainSocketAddress(path)).syncUninterruptibly().channel();
-            return new SdNotify(group, ch, watchdog);
-        } catch (RuntimeException e) {
-            group.shutdownGracefully();
-            log.warn("Failed to open notify socket {}: {}, ignoring", socket, e.toString());
-            return new SdNotify(null, null, watchdog);
+            return new SdNotify(UnixDatagramSender.open(socket), watchdog);
+        } catch (IOException | LinkageError e) {
+            log.warn("Failed to open notify socket {}: {}, ignoring", socket, e.getMessage());
+            return new SdNotify(null, watchdog);
         }
     }
 
@@ -82,26 +65,25 @@ public final class SdNotify implements AutoCloseable {
     }
 
     public boolean enabled() {
-        return channel != null;
+        return socket != null;
     }
 
     /** Sends one state datagram ("READY=1\nSTATUS=..."); failures are logged, never thrown. */
     public void send(String state) {
-        if (channel == null) {
+        if (socket == null) {
             return;
         }
         try {
-            channel.writeAndFlush(Unpooled.wrappedBuffer(state.getBytes(StandardCharsets.UTF_8))).sync();
-        } catch (Exception e) {
+            socket.send(state.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
             log.warn("Failed to notify systemd ({}): {}, ignoring", state.replace('\n', ' '), e.toString());
         }
     }
 
     @Override
     public void close() {
-        if (channel != null) {
-            channel.close().syncUninterruptibly();
-            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        if (socket != null) {
+            socket.close();
         }
     }
 }

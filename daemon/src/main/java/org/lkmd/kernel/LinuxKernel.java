@@ -4,7 +4,6 @@ import org.lkmd.base.ModuleNames;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import org.lkmd.base.Root;
 
@@ -68,8 +67,7 @@ public final class LinuxKernel implements Kernel {
         if (l == null) {
             synchronized (this) {
                 if (libc == null) {
-                    NativeTmpDir.ensure();
-                    libc = Native.load("c", LibC.class);
+                    libc = NativeC.load(LibC.class);
                 }
                 l = libc;
             }

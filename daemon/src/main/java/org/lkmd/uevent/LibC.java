@@ -2,9 +2,9 @@ package org.lkmd.uevent;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
-import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
+import org.lkmd.kernel.NativeC;
 
 /**
  * The few libc calls the netlink listener needs, with the Linux constants they take. Layouts
@@ -12,8 +12,9 @@ import com.sun.jna.ptr.IntByReference;
  * Package-private: JNA does not leave this package.
  */
 interface LibC extends Library {
-    LibC INSTANCE = Native.load("c", LibC.class);
+    LibC INSTANCE = NativeC.load(LibC.class);
 
+    int AF_UNIX = 1;
     int AF_NETLINK = 16;
     int SOCK_DGRAM = 2;
     int SOCK_RAW = 3;
@@ -31,6 +32,7 @@ interface LibC extends Library {
     int SCM_CREDENTIALS = 2;
     int MSG_TRUNC = 0x20;
     int MSG_DONTWAIT = 0x40;
+    int MSG_NOSIGNAL = 0x4000;
     int EFD_NONBLOCK = 0x800;
     int EFD_CLOEXEC = 0x80000;
     int F_GETFD = 1;
@@ -51,6 +53,8 @@ interface LibC extends Library {
     int CMSGHDR_SIZE = 16;
     /** sizeof(struct ucred): pid, uid, gid. */
     int UCRED_SIZE = 12;
+    /** sizeof(struct sockaddr_un): family u16, then the path (NUL-terminated, or abstract: a leading NUL). */
+    int SOCKADDR_UN_SIZE = 110;
 
     int socket(int domain, int type, int protocol) throws LastErrorException;
 

@@ -52,6 +52,42 @@ class SdNotifyTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void anAbstractNamespaceAddressIsReachedToo() throws Exception {
+        String name = "lkmd-notify-test-" + ProcessHandle.current().pid();
+        Process receiver = new ProcessBuilder("python3", "-c",
+                "import socket,sys\n"
+                        + "s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\n"
+                        + "s.bind('\\0'+sys.argv[1]);s.settimeout(10);print('bound',flush=True)\n"
+                        + "print(s.recv(4096).decode(),flush=True)\n",
+                name).redirectErrorStream(true).start();
+        try {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(receiver.getInputStream(),
+                    StandardCharsets.UTF_8));
+            assertEquals("bound", out.readLine());
+            try (SdNotify n = SdNotify.fromEnvironment(Map.of("NOTIFY_SOCKET", "@" + name))) {
+                assertTrue(n.enabled());
+                n.send("READY=1");
+            }
+            assertEquals("READY=1", out.readLine());
+        } finally {
+            receiver.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aMissingReceiverOrABadAddressIsIgnored(@TempDir Path dir) {
+        try (SdNotify n = SdNotify.fromEnvironment(Map.of("NOTIFY_SOCKET", dir.resolve("nobody").toString()))) {
+            assertTrue(n.enabled());
+            n.send("READY=1"); // ENOENT: logged, not thrown
+        }
+        try (SdNotify n = SdNotify.fromEnvironment(Map.of("NOTIFY_SOCKET", "/" + "x".repeat(200)))) {
+            assertFalse(n.enabled()); // longer than a sockaddr_un holds
+            n.send("READY=1");
+        }
+    }
+
+    @Test
     void watchdogIsHalfTheIntervalAndOnlyForThisProcess() {
         assertEquals(Duration.ofSeconds(15), SdNotify.watchdogInterval(Map.of("WATCHDOG_USEC", "30000000")));
         assertEquals(null, SdNotify.watchdogInterval(Map.of("WATCHDOG_USEC", "30000000", "WATCHDOG_PID", "1")));
