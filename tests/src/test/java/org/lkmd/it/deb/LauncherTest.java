@@ -21,7 +21,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The built launcher {@code daemon/target/lkmd} as the unit runs it: the start failures the unit
  * must turn into a failed state (exit 2 for an unusable {@code --config} file, 5 without a Java
  * runtime), each with one clear line, and the journal's priority prefixes when stderr is the
- * stream {@code $JOURNAL_STREAM} names (here a file standing in for journald's socket).
+ * stream {@code $JOURNAL_STREAM} names (here a file standing in for journald's socket); the
+ * class-data archive {@code lkmd-cds} makes, used by the runtime it was made for and passed over,
+ * with one line, by another runtime or after the jar changed.
  */
 class LauncherTest {
     private static final Path REPO = Path.of(System.getProperty("lkmd.repo", "..")).toAbsolutePath().normalize();
@@ -96,6 +98,59 @@ class LauncherTest {
                 "--kernel-release", "6.1.0-test", "--coldplug", "off", "--config", "/etc/lkmd/absent.toml");
         assertFalse(elsewhere.err.contains("<3>"), elsewhere.err);
         assertTrue(elsewhere.err.contains("ERROR Daemon: "), elsewhere.err);
+    }
+
+    @Test
+    void theArchiveServesItsRuntimeAndAnyOtherStartsWithoutItSayingSoOnce() throws Exception {
+        Path build = Files.createDirectories(tmp.resolve("build"));
+        for (String f : List.of("lkmd", "lkmd.jar", "lkmd-cds")) {
+            Files.copy(LAUNCHER.resolveSibling(f), build.resolve(f), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        Path launcher = build.resolve("lkmd");
+        Run made = runIn(Map.of(), build.resolve("lkmd-cds"));
+        assertEquals(0, made.rc, made.err);
+        String java17 = Files.readString(build.resolve("lkmd.jsa.java")).strip();
+        assertTrue(Files.isExecutable(Path.of(java17)), java17);
+        // -Xshare:on makes the JVM fail unless it maps the archive: it is used, and nothing is said
+        Run used = runIn(Map.of("LKMD_JAVA_OPTS", "-Xshare:on"), launcher, "--version");
+        assertEquals(0, used.rc, used.err);
+        assertEquals("", used.err);
+
+        Path java25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
+        String passedOver = "lkmd: ignoring the class-data archive " + build.resolve("lkmd.jsa")
+                + ": made for another Java runtime or lkmd build (run lkmd-cds to make a new one)\n";
+        if (Files.isExecutable(java25)) {
+            Run other = runIn(Map.of("LKMD_JAVA", java25.toString()), launcher, "--version");
+            assertEquals(0, other.rc, other.err);
+            assertEquals(passedOver, other.err);
+            // made again for Java 25: an AOT cache, which -XX:AOTMode=on requires to be usable
+            Run aot = runIn(Map.of("LKMD_JAVA", java25.toString()), build.resolve("lkmd-cds"));
+            assertEquals(0, aot.rc, aot.err);
+            Run usedAot = runIn(Map.of("LKMD_JAVA", java25.toString(), "LKMD_JAVA_OPTS", "-XX:AOTMode=on"),
+                    launcher, "--version");
+            assertEquals(0, usedAot.rc, usedAot.err);
+            assertEquals("", usedAot.err);
+            Run back = runIn(Map.of(), launcher, "--version");
+            assertEquals(passedOver, back.err);
+            assertEquals(0, runIn(Map.of(), build.resolve("lkmd-cds")).rc);
+        }
+        // a jar newer than the archive (lkmd rebuilt or upgraded, the archive not yet made again)
+        Files.setLastModifiedTime(build.resolve("lkmd.jar"), java.nio.file.attribute.FileTime.from(
+                Files.getLastModifiedTime(build.resolve("lkmd.jsa")).toInstant().plusSeconds(60)));
+        Run stale = runIn(Map.of(), launcher, "--version");
+        assertEquals(0, stale.rc, stale.err);
+        assertEquals(passedOver, stale.err);
+    }
+
+    private static Run runIn(Map<String, String> env, Path program, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(program.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().remove("LKMD_JAVA");
+        pb.environment().remove("LKMD_JAVA_OPTS");
+        pb.environment().remove("LKMD_CDS_ARCHIVE");
+        pb.environment().putAll(env);
+        return run(pb);
     }
 
     private record Run(int rc, String err) {
