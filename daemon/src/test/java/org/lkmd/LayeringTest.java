@@ -22,7 +22,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  * modprobe        modprobe.d, kernel command line, the probe request, resolution (lookup, plan)
  * depmod          writing the modules.* indexes from the .ko files
  * loader          executing load and remove plans, install/remove hooks
- * uevent          netlink, uevent parsing, coldplug, the event queue
+ * uevent          netlink, uevent parsing, coldplug, the event queue, the sd_notify datagram socket
  * rules           udev-style rules: parse, match, kmod builtin, programs
  * eventlog        what happened to each event and probe, for status, monitor and explain
  * control         the control socket's transport: server, handler, codec, client (JSON only)
