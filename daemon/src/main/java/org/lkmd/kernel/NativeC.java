@@ -9,7 +9,8 @@ import com.sun.jna.Native;
  * {@code /sbin/ldconfig -p} to build a search path unless {@code jna.platform.library.path} is set.
  * That is a fork and exec on the daemon's critical path at boot (and {@code ldconfig} may be absent
  * or slow in an initramfs), so this sets the property to the multiarch library directories when
- * the administrator has not set it (only libraries other than libc would be looked up there). Also places JNA's unpacked library ({@link NativeTmpDir}).
+ * the administrator has not set it (only libraries other than libc would be looked up there). Also
+ * places JNA's unpacked library ({@link NativeTmpDir}).
  */
 public final class NativeC {
     static final String SEARCH_PATH = "jna.platform.library.path";

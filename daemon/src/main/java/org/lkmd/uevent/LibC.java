@@ -7,8 +7,9 @@ import com.sun.jna.ptr.IntByReference;
 import org.lkmd.kernel.NativeC;
 
 /**
- * The few libc calls the netlink listener needs, with the Linux constants they take. Layouts
- * (sockaddr_nl, msghdr, cmsghdr, ucred, pollfd) are those of 64-bit Linux (x86_64, aarch64).
+ * The few libc calls the netlink listener and the notify socket ({@link UnixDatagramSender}) need,
+ * with the Linux constants they take. Layouts (sockaddr_nl, sockaddr_un, msghdr, cmsghdr, ucred,
+ * pollfd) are those of 64-bit Linux (x86_64, aarch64).
  * Package-private: JNA does not leave this package.
  */
 interface LibC extends Library {

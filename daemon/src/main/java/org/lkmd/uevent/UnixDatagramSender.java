@@ -20,7 +20,7 @@ public final class UnixDatagramSender implements AutoCloseable {
     private final int fd;
     private final Memory address;
     private final int addressLength;
-    private volatile boolean closed;
+    private boolean closed;
 
     private UnixDatagramSender(int fd, Memory address, int addressLength) {
         this.fd = fd;
@@ -58,8 +58,8 @@ public final class UnixDatagramSender implements AutoCloseable {
         return new UnixDatagramSender(fd, addr, length);
     }
 
-    /** Sends {@code data} as one datagram. */
-    public void send(byte[] data) throws IOException {
+    /** Sends {@code data} as one datagram. Never after {@link #close()}: the fd number may be reused. */
+    public synchronized void send(byte[] data) throws IOException {
         if (closed) {
             throw new IOException("socket closed");
         }
