@@ -22,6 +22,11 @@ import java.util.function.LongSupplier;
  * gets its uevents sent only there, yet uses the global counter): when the reader has taken
  * nothing new for {@code stall} while the queue is idle, those numbers are taken as not ours.
  * Without a readable counter (a fake root) it falls back to waiting for {@code stall} of quiet.
+ *
+ * <p>A scan coldplug makes no event: the counter then still shows the events of the boot before the
+ * daemon listened, which never reach the reader. Numbers up to {@code announcedBefore} (the counter
+ * when the scan began, the socket already open) are therefore not waited for; without this every
+ * scan coldplug waited the whole {@code stall} (5 s) before {@code READY=1}.
  */
 final class ColdplugSettle {
     /** The queue as seen from here. */
@@ -36,12 +41,17 @@ final class ColdplugSettle {
     private final Queue queue;
     private final Duration stall;
     private final Duration poll;
+    private final long announcedBefore;
 
     /**
-     * @param kernelSeqnum the kernel's last uevent number, or a negative value when unknown
-     * @param lastReceived the highest SEQNUM the reader has put into the queue (negative for none)
+     * @param kernelSeqnum    the kernel's last uevent number, or a negative value when unknown
+     * @param lastReceived    the highest SEQNUM the reader has put into the queue (negative for none)
+     * @param announcedBefore the kernel's number when this round began with the socket open: numbers
+     *                        up to it are not waited for (negative: wait for every number)
      */
-    ColdplugSettle(LongSupplier kernelSeqnum, LongSupplier lastReceived, Queue queue, Duration stall, Duration poll) {
+    ColdplugSettle(LongSupplier kernelSeqnum, LongSupplier lastReceived, Queue queue, Duration stall, Duration poll,
+                   long announcedBefore) {
+        this.announcedBefore = announcedBefore;
         this.kernelSeqnum = kernelSeqnum;
         this.lastReceived = lastReceived;
         this.queue = queue;
@@ -75,7 +85,7 @@ final class ColdplugSettle {
                 seen = received;
                 progressAt = System.nanoTime();
             }
-            boolean caughtUp = kernel >= 0 && received >= kernel;
+            boolean caughtUp = kernel >= 0 && Math.max(received, announcedBefore) >= kernel;
             boolean stalled = System.nanoTime() - progressAt >= stall.toNanos();
             if (caughtUp || stalled) {
                 if (!queue.awaitIdle(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {

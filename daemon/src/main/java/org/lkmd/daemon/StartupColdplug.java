@@ -48,7 +48,7 @@ final class StartupColdplug {
                     r.failed().forEach((p, why) -> log.warn("Failed to trigger {}: {}, ignoring", p, why));
                     // the kernel answers each write with an event: settle once every event the kernel
                     // has numbered so far was read and handled (see ColdplugSettle)
-                    ColdplugSettle.Result settled = settler().await(MAX_WAIT);
+                    ColdplugSettle.Result settled = settler(-1).await(MAX_WAIT);
                     log.info("Coldplug: triggered {} devices ({})", r.written().size(), switch (settled) {
                         case SETTLED -> "all their events handled";
                         case STALLED -> "events handled; some kernel event numbers never reached us";
@@ -60,12 +60,14 @@ final class StartupColdplug {
                         throw opened.scanError();
                     }
                     List<Uevent> found = opened.scanned();
+                    // the boot's events before the socket opened never reach the reader: not waited for
+                    long announcedBefore = seqnumCounter().getAsLong();
                     for (Uevent u : found) {
                         intake.enqueue(u);
                     }
                     queue.awaitIdle(MAX_WAIT);
                     // loads made meanwhile announce new devices (and modules) as kernel events: settle those too
-                    settler().await(MAX_WAIT);
+                    settler(announcedBefore).await(MAX_WAIT);
                     log.info("Coldplug: scanned {} subsystems and devices ({} with a modalias), no uevent written",
                             found.size(), found.stream().filter(u -> u.modalias() != null).count());
                 }
@@ -78,8 +80,12 @@ final class StartupColdplug {
         }
     }
 
-    private ColdplugSettle settler() {
-        LongSupplier counter = ColdplugSettle.seqnumFile(root.resolve("/sys/kernel/uevent_seqnum"));
+    private LongSupplier seqnumCounter() {
+        return ColdplugSettle.seqnumFile(root.resolve("/sys/kernel/uevent_seqnum"));
+    }
+
+    private ColdplugSettle settler(long announcedBefore) {
+        LongSupplier counter = seqnumCounter();
         // without the kernel's counter (a fake root) only quiet can tell; with it, quiet is the rare fallback
         Duration stall = counter.getAsLong() >= 0 ? Duration.ofSeconds(5) : Duration.ofMillis(300);
         return new ColdplugSettle(counter, intake::lastSeqnum, new ColdplugSettle.Queue() {
@@ -93,6 +99,6 @@ final class StartupColdplug {
                 EventQueue.Stats st = queue.stats();
                 return st.queued() + st.running() == 0;
             }
-        }, stall, Duration.ofMillis(10));
+        }, stall, Duration.ofMillis(10), announcedBefore);
     }
 }

@@ -42,7 +42,33 @@ class ColdplugSettleTest {
     final FakeQueue queue = new FakeQueue();
 
     ColdplugSettle settle(Duration stall) {
-        return new ColdplugSettle(kernel::get, received::get, queue, stall, Duration.ofMillis(2));
+        return new ColdplugSettle(kernel::get, received::get, queue, stall, Duration.ofMillis(2), -1);
+    }
+
+    @Test
+    void aScanDoesNotWaitForTheBootsEventsFromBeforeTheSocket() throws Exception {
+        // the counter shows the boot's 4000 events; the reader, listening since, got none of them
+        kernel.set(4000);
+        received.set(-1);
+        long t0 = System.nanoTime();
+        ColdplugSettle scan = new ColdplugSettle(kernel::get, received::get, queue, Duration.ofSeconds(5),
+                Duration.ofMillis(2), 4000);
+        assertEquals(ColdplugSettle.Result.SETTLED, scan.await(Duration.ofSeconds(10)));
+        assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(2).toNanos(), "no 5 s stall");
+        // but an event numbered after the scan began (a load made a device) is waited for
+        kernel.set(4001);
+        Thread reader = new Thread(() -> {
+            try {
+                Thread.sleep(200);
+                received.set(4001);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        reader.start();
+        assertEquals(ColdplugSettle.Result.SETTLED, scan.await(Duration.ofSeconds(10)));
+        assertEquals(4001, received.get());
+        reader.join();
     }
 
     @Test
