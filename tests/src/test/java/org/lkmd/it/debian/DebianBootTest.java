@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
-import static org.lkmd.it.guest.GuestHost.hasKernelImage;
-import static org.lkmd.it.guest.GuestHost.onPath;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,38 +28,44 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * A real Debian 12 system with lkmd as its module loader: a debootstrap'd root with systemd, udev,
- * a headless Java 17 and the built {@code .deb} ({@code tests/debian/make-image}), booted under QEMU
- * with Debian's kernel and initrd ({@code tests/debian/boot}), driven like an admin would over a
- * serial command channel, with QMP for hotplug. Three boots of the same image:
+ * A real Debian 12 system with lkmd as its module loader over a kernel upgrade: a debootstrap'd root
+ * with systemd, udev, a headless Java 17, an older Debian kernel installed from its package and the
+ * built {@code .deb} ({@code tests/debian/make-image}), booted under QEMU with Debian's kernel and
+ * initrd ({@code tests/debian/boot}), driven like an admin would over a serial command channel, with
+ * QMP for hotplug. Three boots, the later two continuing the first one's system:
  * <ol>
- * <li>lkmd (kernel command line {@code rw}): the unit is active; lkmd's journal names the drivers of
- *     the machine's devices that Debian's initramfs did not already load; udev's driver rules are
- *     masked under /run only, before udevd starts, and a unit after systemd-udev-settle sees the
- *     drivers; its lines are leveled ({@code journalctl -p warning} filters); {@code systemctl
- *     reload}; hot-added usb-kbd and virtio-net-pci get their drivers; an event that arrives while
- *     the service is stopped is handled after the socket brings it back; the kernel's own requests
- *     (a filesystem, static device nodes, a link type; 50 at once) go through lkmd's helper
- *     ({@code kernel.modprobe} from the package) to the daemon, to kmod's modprobe with the daemon
- *     stopped, and past a hung daemon within the helper's bound; a start without modules.dep
- *     rebuilds it and loads a present device's driver; autoclean keeps a bound driver and unloads
- *     it once its device is gone; a wedged worker stops the watchdog and systemd restarts lkmd; a
- *     missing or unreadable {@code /etc/lkmd/lkmd.toml} and a missing Java runtime each fail the
- *     unit with a message naming the cause (no restart loop, no hang); {@code update-initramfs -u}
- *     keeps udev's own driver rules in the initrd; {@code apt-get remove}, {@code dpkg -i}, an
- *     upgrade, {@code apt-get purge} as Debian policy expects, udev loading again at once and
- *     {@code kernel.modprobe} restored;</li>
- * <li>udev (lkmd's units masked on the command line): loads the same set of modules, and udevd
- *     processes as many add events as in the lkmd boot;</li>
- * <li>a read-only root ({@code ro}, systemd-remount-fs masked) from the initrd the lkmd boot
- *     rebuilt, with kmod's static-nodes unit masked: lkmd becomes active and loads the same
- *     modules as udev; lkmd's static-nodes unit wrote the node list, and opening
- *     {@code /dev/net/tun} loads tun through the helper.</li>
+ * <li>lkmd on the older kernel (kernel command line {@code rw}): the unit is active; lkmd's journal
+ *     names the drivers of the machine's devices that Debian's initramfs did not already load;
+ *     udev's driver rules are masked under /run only, before udevd starts, and a unit after
+ *     systemd-udev-settle sees the drivers; its lines are leveled ({@code journalctl -p warning}
+ *     filters); {@code systemctl reload}; hot-added usb-kbd and virtio-net-pci get their drivers; an
+ *     event that arrives while the service is stopped is handled after the socket brings it back;
+ *     the kernel's own requests (a filesystem, static device nodes, a link type; 50 at once) go
+ *     through lkmd's helper ({@code kernel.modprobe} from the package) to the daemon, to kmod's
+ *     modprobe with the daemon stopped, and past a hung daemon within the helper's bound; a start
+ *     without modules.dep rebuilds it and loads a present device's driver; autoclean keeps a bound
+ *     driver and unloads it once its device is gone; a wedged worker stops the watchdog and systemd
+ *     restarts lkmd; a missing or unreadable {@code /etc/lkmd/lkmd.toml} and a missing Java runtime
+ *     each fail the unit with a message naming the cause (no restart loop, no hang); then the
+ *     current kernel's package is installed with {@code dpkg -i} (its scripts run depmod and
+ *     update-initramfs), the new initrd keeps udev's own driver rules, and the guest powers off;</li>
+ * <li>udev on the upgraded system's new kernel (lkmd's units masked on the command line): the
+ *     reference for boot 3, on the same kernel and initrd;</li>
+ * <li>lkmd on the new kernel from the initrd its package made, with a read-only root ({@code ro},
+ *     systemd-remount-fs masked) and kmod's static-nodes unit masked: the root mounts, lkmd becomes
+ *     active and loads the same modules as udev on that kernel, and udevd processes as many add
+ *     events as without lkmd (udev's work not doubled); lkmd's static-nodes unit wrote the
+ *     node list, and opening {@code /dev/net/tun} loads tun through the helper; then, the root
+ *     remounted read-write, {@code apt-get remove}, {@code dpkg -i}, an upgrade, {@code apt-get
+ *     purge} as Debian policy expects, udev loading again at once and {@code kernel.modprobe}
+ *     restored.</li>
  * </ol>
  * Asserts behaviour, never durations: the boot figures (kernel start to lkmd's READY=1 and to the
  * last driver live, and the same for udev) are printed as {@code DEBIAN-FIGURES} lines
- * ({@code tests/bench/debian-boot.sh} collects them). Skipped without QEMU, debootstrap, root, the
- * Debian kernel and initrd or the built package, or with {@code -Dlkmd.debian.skip=true}.
+ * ({@code tests/bench/debian-boot.sh} collects them; with only the figures wanted there is no
+ * upgrade, and the udev boot runs the image's older kernel as boot 1 does). Skipped without QEMU,
+ * debootstrap, root, a Debian kernel on the host (the release the upgrade installs) or the built
+ * package, or with {@code -Dlkmd.debian.skip=true}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -88,29 +92,20 @@ class DebianBootTest {
     private Set<String> lkmdColdplugModules;
     /** Events udevd processed in the lkmd boot, by action (tests/debian/guest/lkmd-test-udevmon). */
     private Map<String, Integer> lkmdUdevEvents;
-    /** The initrd update-initramfs -u made in the lkmd boot, copied out to the host. */
-    private Path rebuiltInitrd;
+    /** The release boot 1 runs (the image's older kernel) and the one the upgrade installs. */
+    private String oldRelease;
+    private String newRelease;
+    /** After the upgrade in boot 1: that system powered off, and the new kernel and initrd copied out to the host. */
+    private DebianGuest.From upgraded;
     private Set<String> udevModules;
+    /** Events udevd processed in the udev boot, by action. */
+    private Map<String, Integer> udevEvents;
+    /** Boot 3: lkmd on the upgraded system. */
+    private DebianGuest newKernel;
 
     @BeforeAll
     void buildImageAndBoot() throws Exception {
-        assumeTrue(!Boolean.getBoolean("lkmd.debian.skip"), "lkmd.debian.skip=true");
-        assumeTrue(onPath("qemu-system-x86_64") && onPath("qemu-img"), "QEMU not installed (tests/install-deps installs it)");
-        assumeTrue(onPath("debootstrap") && onPath("mke2fs"), "debootstrap/e2fsprogs not installed (tests/install-deps installs them)");
-        assumeTrue("root".equals(System.getProperty("user.name")), "debootstrap and the chroot'ed dpkg -i need root");
-        assumeTrue(hasKernelImage(), "no /boot/vmlinuz-<rel> with /lib/modules/<rel>");
-        Path deb;
-        try (var s = Files.list(REPO.resolve("daemon/target"))) {
-            deb = s.filter(p -> p.getFileName().toString().matches("lkmd_.*_amd64\\.deb")).findFirst().orElse(null);
-        } catch (java.io.IOException e) {
-            deb = null;
-        }
-        assumeTrue(deb != null, "daemon/target/lkmd_*_amd64.deb not built (mvn -DskipTests package)");
-        Process p = new ProcessBuilder(REPO.resolve("tests/debian/make-image").toString(), deb.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertEquals(0, p.waitFor(), "tests/debian/make-image failed");
-        image = Path.of(out.substring(out.lastIndexOf('\n') + 1));
+        image = DebianGuest.image(REPO);
         lkmd = DebianGuest.boot(REPO, image, "lkmd", BOOT_TIMEOUT_S, "rw");
     }
 
@@ -118,6 +113,9 @@ class DebianBootTest {
     void closeAndPrintFigures() {
         if (lkmd != null) {
             lkmd.close();
+        }
+        if (newKernel != null) {
+            newKernel.close();
         }
         figures.forEach(System.out::println);
     }
@@ -129,6 +127,7 @@ class DebianBootTest {
     void lkmdIsActiveAndLoadedTheDriversOfTheMachine() throws Exception {
         diagnosed(lkmd, g -> {
             assertEquals("active", waitActive(g), "systemctl is-active lkmd after boot");
+            oldRelease = g.ok("uname -r").strip();
             g.ok("udevadm settle --timeout=300");
             waitModulesQuiet(g);
             Modules mods = modules(g);
@@ -146,11 +145,7 @@ class DebianBootTest {
             for (String d : named) {
                 assertTrue(lkmdColdplugModules.contains(d), d + " named in the journal but not in /proc/modules");
             }
-            figures.add(String.format("DEBIAN-FIGURES boot=lkmd kernel_to_lkmd_exec_ms=%d kernel_to_lkmd_ready_ms=%d"
-                            + " kernel_to_last_driver_ms=%d boot_finished_ms=%d modules_after_initramfs=%d udev_events=%s",
-                    monotonicMs(g, "lkmd", "ExecMainStartTimestampMonotonic"),
-                    monotonicMs(g, "lkmd", "ActiveEnterTimestampMonotonic"), mods.lastMs(),
-                    monotonicMs(g, null, "FinishTimestampMonotonic"), mods.after.size(), lkmdUdevEvents));
+            lkmdFigures(g, "lkmd", oldRelease, mods, lkmdUdevEvents);
         });
     }
 
@@ -451,42 +446,140 @@ class DebianBootTest {
                     "rmdir /etc/lkmd/lkmd.toml && mv /root/lkmd.toml.away /etc/lkmd/lkmd.toml", 2, "/etc/lkmd/lkmd.toml");
             failsWith(g, "no Java runtime", "mv /usr/bin/java /usr/bin/java.hidden", "mv /usr/bin/java.hidden /usr/bin/java",
                     5, "no Java runtime");
+            // repaired, it starts again (and runs through the kernel upgrade that follows)
+            g.ok("systemctl start lkmd-kernel.socket lkmd.service");
+            assertEquals("active", waitActive(g), "lkmd after the repairs");
         });
     }
 
     @Test
     @Order(12)
-    void aRebuiltInitrdKeepsUdevsDriverRules() throws Exception {
+    void aKernelUpgradeInstallsTheNewKernelWithAnInitrdThatKeepsUdevsDriverRules() throws Exception {
         onLkmdBoot(g -> {
-            String rel = g.ok("uname -r").strip();
+            String running = g.ok("uname -r").strip();
+            String deb = g.ok("ls /root/linux-image-*.deb").strip();
+            String rel = deb.substring("/root/linux-image-".length(), deb.length() - ".deb".length());
+            assertNotEquals(running, rel, "the image's kernel package is the running kernel");
+            // as apt does it: dpkg unpacks the modules, the package's postinst runs depmod, and
+            // /etc/kernel/postinst.d/initramfs-tools runs update-initramfs -c for the new release,
+            // with lkmd installed and running
+            DebianGuest.Cmd install = g.run("DEBIAN_FRONTEND=noninteractive dpkg -i " + deb + " 2>&1", 1500);
+            assertEquals(0, install.rc(), install.toString());
+            assertTrue(install.out().contains("update-initramfs: Generating /boot/initrd.img-" + rel), install.toString());
+            g.ok("test -s /lib/modules/" + rel + "/modules.dep.bin && test -s /boot/vmlinuz-" + rel + " && test -s /boot/initrd.img-" + rel);
+            assertEquals("active", waitActive(g), "lkmd during the kernel upgrade");
+            // the new initrd's udev keeps its own driver rules: no mask, no empty copy from /etc
             String initrd = "/boot/initrd.img-" + rel;
-            DebianGuest.Cmd update = g.run("update-initramfs -u 2>&1", 900);
-            assertEquals(0, update.rc(), update.toString());
-            // the initrd's udev keeps its own driver rules: no mask, no empty copy from /etc
             DebianGuest.Cmd rules = g.run("rm -rf /tmp/initrd && unmkinitramfs " + initrd + " /tmp/initrd"
                     + " && find /tmp/initrd -name 80-drivers.rules | sed 's,^/tmp/initrd,,'"
                     + " && cmp \"$(find /tmp/initrd -path '*/lib/udev/rules.d/80-drivers.rules' | head -1)\" /lib/udev/rules.d/80-drivers.rules"
                     + " && rm -rf /tmp/initrd", 600);
-            assertTrue(rules.ok(), "the rebuilt initrd's 80-drivers.rules must be udev's own: " + rules);
+            assertTrue(rules.ok(), "the new initrd's 80-drivers.rules must be udev's own: " + rules);
             assertTrue(rules.out().lines().noneMatch(l -> l.contains("/etc/udev/")), "a /etc copy in the initrd: " + rules);
-            // out to the host through the blank second disk, to boot from it (boot 3)
-            long size = Long.parseLong(g.ok("stat -c %s " + initrd).strip());
-            String sum = g.ok("dd if=" + initrd + " of=/dev/vdb bs=1M conv=fsync status=none && sha256sum <" + initrd)
-                    .strip().split(" ")[0];
-            Path out = g.dir.resolve("initrd-rebuilt.img");
-            try (var in = Files.newInputStream(g.dir.resolve("export.raw"))) {
-                Files.write(out, in.readNBytes((int) size));
-            }
+            // the new kernel and initrd out to the host (QEMU boots them directly), a tar on the blank second disk
+            String files = "vmlinuz-" + rel + " initrd.img-" + rel;
+            String sums = g.ok("tar -C /boot -cf /dev/vdb " + files + " && sync && cd /boot && sha256sum " + files);
+            Path out = g.dir.resolve("upgrade");
+            Process untar = new ProcessBuilder("sh", "-c", "rm -rf \"$1\" && mkdir -p \"$1\" && tar -xf \"$2\" -C \"$1\"", "sh",
+                    out.toString(), g.dir.resolve("export.raw").toString()).redirectErrorStream(true).start();
+            String untarOut = new String(untar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, untar.waitFor(), "tar -xf export.raw: " + untarOut);
             java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-            assertEquals(sum, java.util.HexFormat.of().formatHex(md.digest(Files.readAllBytes(out))), "initrd copied out");
-            rebuiltInitrd = out;
+            for (String l : sums.lines().toList()) {
+                String[] f = l.split("\\s+");
+                assertEquals(f[0], java.util.HexFormat.of().formatHex(md.digest(Files.readAllBytes(out.resolve(f[1])))), f[1] + " copied out");
+            }
+            // the reboot: a clean shutdown; boots 2 and 3 start from this system with the new kernel
+            Path system = g.powerOff(300);
+            newRelease = rel;
+            upgraded = new DebianGuest.From(system, out.resolve("vmlinuz-" + rel), out.resolve("initrd.img-" + rel));
+        });
+    }
+
+    // ---- boot 2: udev, the reference ---------------------------------------------------------------
+
+    @Test
+    @Order(14)
+    void udevLoadsTheSameModulesAsLkmd() throws Exception {
+        lkmd.close(); // one guest at a time: 2 host cores
+        // the upgraded system on its new kernel (figures only: the image on its own kernel, as boot 1)
+        DebianGuest.From from = upgraded != null ? upgraded : DebianGuest.From.IMAGE;
+        try (DebianGuest udev = DebianGuest.boot(REPO, image, from, "udev", BOOT_TIMEOUT_S,
+                "rw", "systemd.mask=lkmd.service", "systemd.mask=lkmd-kernel.socket")) {
+            diagnosed(udev, g -> {
+                String rel = g.ok("uname -r").strip();
+                if (upgraded != null) {
+                    assertEquals(newRelease, rel, "the udev boot's kernel");
+                }
+                assertEquals("inactive", g.run("systemctl is-active lkmd.service").out().strip(), "lkmd masked");
+                assertNoMask(g, "a boot without lkmd");
+                g.ok("udevadm settle --timeout=300");
+                waitModulesQuiet(g);
+                Modules mods = modules(g);
+                udevModules = procModules(g);
+                udevEvents = udevEvents(g);
+                figures.add(String.format("DEBIAN-FIGURES boot=udev kernel=%s kernel_to_udevd_ready_ms=%d kernel_to_udev_trigger_done_ms=%d"
+                                + " kernel_to_last_driver_ms=%d boot_finished_ms=%d modules_after_initramfs=%d udev_events=%s",
+                        rel, monotonicMs(g, "systemd-udevd", "ActiveEnterTimestampMonotonic"),
+                        monotonicMs(g, "systemd-udev-trigger", "ActiveEnterTimestampMonotonic"), mods.lastMs(),
+                        monotonicMs(g, null, "FinishTimestampMonotonic"), mods.after.size(), udevEvents));
+                // compared with lkmd on the same kernel and initrd: here boot 1 when only the figures are
+                // wanted; else boot 3 (what Debian's initramfs loads, and so which devices appear only
+                // after udevd starts, differs between the two kernels' initrds)
+                if (rel.equals(oldRelease)) {
+                    assumeTrue(lkmdColdplugModules != null, "the lkmd boot did not get as far as its module list");
+                    assertSameWorkAsUdev(lkmdColdplugModules, lkmdUdevEvents);
+                }
+            });
+        }
+    }
+
+    // ---- boot 3: the upgraded system, read-only root ------------------------------------------------
+
+    @Test
+    @Order(15)
+    void lkmdStartsOnTheNewKernelFromItsNewInitrdOnAReadOnlyRoot() throws Exception {
+        assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
+        assumeTrue(upgraded != null, "the lkmd boot did not upgrade its kernel");
+        newKernel = DebianGuest.boot(REPO, image, upgraded, "upgraded", BOOT_TIMEOUT_S, "ro",
+                "systemd.mask=systemd-remount-fs.service", "systemd.mask=kmod-static-nodes.service");
+        diagnosed(newKernel, g -> {
+            // the new kernel, booted from the initrd its package made: that initrd's udev found and mounted the root
+            assertEquals(newRelease, g.ok("uname -r").strip(), "the kernel after the upgrade");
+            assertEquals("/dev/vda", g.ok("findmnt -no SOURCE /").strip(), "root");
+            assertTrue(g.ok("findmnt -no OPTIONS /").startsWith("ro"), "root not read-only");
+            assertEquals("active", waitActive(g), "systemctl is-active lkmd on a read-only root");
+            Set<String> named = named(loaded(journal(g, 0)));
+            assertTrue(named.contains("snd_hda_intel"), "lkmd must load snd_hda_intel on a read-only root: " + named);
+            assertTrue(procModules(g).contains("snd_hda_intel"));
+            List<String> rofs = journal(g, 0).stream().filter(l -> l.contains("Read-only file system")).toList();
+            assertEquals(List.of(), rofs, "lkmd must not need to write outside /run");
+            waitModulesQuiet(g);
+            Map<String, Integer> events = udevEvents(g);
+            lkmdFigures(g, "lkmd-upgraded-ro", newRelease, modules(g), events);
+            assumeTrue(udevModules != null, "the udev boot did not get as far as its module list");
+            assertSameWorkAsUdev(procModules(g), events);
+            // kmod's static-nodes unit masked: lkmd's wrote the list, the nodes exist, opening one loads its
+            // module through the kernel's request to lkmd's helper
+            assertEquals("active", g.run("systemctl is-active lkmd-static-nodes.service").out().strip(),
+                    g.run("systemctl status kmod-static-nodes.service lkmd-static-nodes.service --no-pager").out());
+            g.ok("grep -qx 'c! /dev/net/tun 0600 - - - 10:200' /run/tmpfiles.d/static-nodes.conf && test -c /dev/net/tun");
+            assertEquals(HELPER, g.ok("sysctl -n kernel.modprobe").strip());
+            assertTrue(!procModules(g).contains("tun"), "tun loaded before its node was opened");
+            g.ok(": <>/dev/net/tun");
+            assertTrue(procModules(g).contains("tun"), "tun not loaded after /dev/net/tun was opened");
+            String explain = g.ok("lkmd explain char-major-10-200");
+            assertTrue(explain.contains("kernel request char-major-10-200 at "), explain);
         });
     }
 
     @Test
-    @Order(13)
+    @Order(16)
     void removeReinstallAndPurgeFollowDebianPolicy() throws Exception {
-        onLkmdBoot(g -> {
+        assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
+        assumeTrue(newKernel != null, "boot 3 did not come up");
+        diagnosed(newKernel, g -> {
+            g.ok("mount -o remount,rw /"); // boot 3's root is read-only
             DebianGuest.Cmd remove = g.run("apt-get remove -y lkmd 2>&1");
             assertEquals(0, remove.rc(), remove.toString());
             assertClean(remove);
@@ -560,73 +653,6 @@ class DebianBootTest {
         });
     }
 
-    // ---- boot 2: udev, the reference ---------------------------------------------------------------
-
-    @Test
-    @Order(14)
-    void udevLoadsTheSameModulesAsLkmd() throws Exception {
-        lkmd.close(); // one guest at a time: 2 host cores
-        try (DebianGuest udev = DebianGuest.boot(REPO, image, "udev", BOOT_TIMEOUT_S,
-                "rw", "systemd.mask=lkmd.service", "systemd.mask=lkmd-kernel.socket")) {
-            diagnosed(udev, g -> {
-                assertEquals("inactive", g.run("systemctl is-active lkmd.service").out().strip(), "lkmd masked");
-                assertNoMask(g, "a boot without lkmd");
-                g.ok("udevadm settle --timeout=300");
-                waitModulesQuiet(g);
-                Modules mods = modules(g);
-                udevModules = procModules(g);
-                Map<String, Integer> udevEvents = udevEvents(g);
-                figures.add(String.format("DEBIAN-FIGURES boot=udev kernel_to_udevd_ready_ms=%d kernel_to_udev_trigger_done_ms=%d"
-                                + " kernel_to_last_driver_ms=%d boot_finished_ms=%d modules_after_initramfs=%d udev_events=%s",
-                        monotonicMs(g, "systemd-udevd", "ActiveEnterTimestampMonotonic"),
-                        monotonicMs(g, "systemd-udev-trigger", "ActiveEnterTimestampMonotonic"), mods.lastMs(),
-                        monotonicMs(g, null, "FinishTimestampMonotonic"), mods.after.size(), udevEvents));
-                assumeTrue(lkmdColdplugModules != null, "the lkmd boot did not get as far as its module list");
-                assertEquals(udevModules, lkmdColdplugModules, "/proc/modules after coldplug: lkmd boot (actual) vs udev boot (expected)");
-                // udev's work not doubled by lkmd: as many add events processed by udevd as without lkmd
-                assertEquals(udevEvents.getOrDefault("add", 0), lkmdUdevEvents.getOrDefault("add", 0),
-                        "add events udevd processed: lkmd boot " + lkmdUdevEvents + " (actual) vs udev boot " + udevEvents + " (expected)");
-            });
-        }
-    }
-
-    // ---- boot 3: read-only root --------------------------------------------------------------------
-
-    @Test
-    @Order(15)
-    void lkmdStartsOnAReadOnlyRootFromTheRebuiltInitrd() throws Exception {
-        assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
-        assumeTrue(rebuiltInitrd != null, "the lkmd boot did not rebuild its initrd");
-        try (DebianGuest ro = DebianGuest.boot(REPO, image, rebuiltInitrd, "ro", BOOT_TIMEOUT_S, "ro",
-                "systemd.mask=systemd-remount-fs.service", "systemd.mask=kmod-static-nodes.service")) {
-            diagnosed(ro, g -> {
-                // booted from the initrd the installed system built: its udev found and mounted the root
-                assertEquals("/dev/vda", g.ok("findmnt -no SOURCE /").strip(), "root");
-                assertTrue(g.ok("findmnt -no OPTIONS /").startsWith("ro"), "root not read-only");
-                assertEquals("active", waitActive(g), "systemctl is-active lkmd on a read-only root");
-                Set<String> named = named(loaded(journal(g, 0)));
-                assertTrue(named.contains("snd_hda_intel"), "lkmd must load snd_hda_intel on a read-only root: " + named);
-                assertTrue(procModules(g).contains("snd_hda_intel"));
-                List<String> rofs = journal(g, 0).stream().filter(l -> l.contains("Read-only file system")).toList();
-                assertEquals(List.of(), rofs, "lkmd must not need to write outside /run");
-                waitModulesQuiet(g);
-                assumeTrue(udevModules != null, "the udev boot did not get as far as its module list");
-                assertEquals(udevModules, procModules(g), "/proc/modules: boot from the rebuilt initrd (actual) vs udev boot (expected)");
-                // kmod's static-nodes unit masked: lkmd's wrote the list, the nodes exist, opening one loads its
-                // module through the kernel's request to lkmd's helper
-                assertEquals("active", g.run("systemctl is-active lkmd-static-nodes.service").out().strip(),
-                        g.run("systemctl status kmod-static-nodes.service lkmd-static-nodes.service --no-pager").out());
-                g.ok("grep -qx 'c! /dev/net/tun 0600 - - - 10:200' /run/tmpfiles.d/static-nodes.conf && test -c /dev/net/tun");
-                assertEquals(HELPER, g.ok("sysctl -n kernel.modprobe").strip());
-                assertTrue(!procModules(g).contains("tun"), "tun loaded before its node was opened");
-                g.ok(": <>/dev/net/tun");
-                assertTrue(procModules(g).contains("tun"), "tun not loaded after /dev/net/tun was opened");
-                String explain = g.ok("lkmd explain char-major-10-200");
-                assertTrue(explain.contains("kernel request char-major-10-200 at "), explain);
-            });
-        }
-    }
-
     // ---- helpers -------------------------------------------------------------------------------------
 
     interface Step {
@@ -662,6 +688,26 @@ class DebianBootTest {
     private static String waitActive(DebianGuest g) throws Exception {
         return g.run("for i in $(seq 300); do case $(systemctl is-active lkmd.service 2>/dev/null) in active|failed) break ;;"
                 + " esac; sleep 1; done; systemctl is-active lkmd.service", 330).out().strip();
+    }
+
+    /** A DEBIAN-FIGURES line for an lkmd boot. */
+    private void lkmdFigures(DebianGuest g, String boot, String rel, Modules mods, Map<String, Integer> events) throws Exception {
+        figures.add(String.format("DEBIAN-FIGURES boot=%s kernel=%s kernel_to_lkmd_exec_ms=%d kernel_to_lkmd_ready_ms=%d"
+                        + " kernel_to_last_driver_ms=%d boot_finished_ms=%d modules_after_initramfs=%d udev_events=%s",
+                boot, rel, monotonicMs(g, "lkmd", "ExecMainStartTimestampMonotonic"),
+                monotonicMs(g, "lkmd", "ActiveEnterTimestampMonotonic"), mods.lastMs(),
+                monotonicMs(g, null, "FinishTimestampMonotonic"), mods.after.size(), events));
+    }
+
+    /**
+     * lkmd's boot (its modules after coldplug, and the events udevd processed beside it) against the
+     * udev boot on the same kernel and initrd: the same modules, and udev's work not doubled (as
+     * many add events processed by udevd as without lkmd).
+     */
+    private void assertSameWorkAsUdev(Set<String> lkmdModules, Map<String, Integer> lkmdUdev) {
+        assertEquals(udevModules, lkmdModules, "/proc/modules after coldplug: lkmd boot (actual) vs udev boot (expected)");
+        assertEquals(udevEvents.getOrDefault("add", 0), lkmdUdev.getOrDefault("add", 0),
+                "add events udevd processed: lkmd boot " + lkmdUdev + " (actual) vs udev boot " + udevEvents + " (expected)");
     }
 
     /** Waits until no module went Live for 5 s (at most 2 min): late cascades such as the HDA codec are in. */

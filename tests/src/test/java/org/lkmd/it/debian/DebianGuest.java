@@ -1,5 +1,10 @@
 package org.lkmd.it.debian;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.lkmd.it.guest.GuestHost.hasKernelImage;
+import static org.lkmd.it.guest.GuestHost.onPath;
+
 import org.lkmd.it.guest.GuestHost;
 
 import java.io.BufferedReader;
@@ -70,23 +75,62 @@ final class DebianGuest implements AutoCloseable {
     }
 
     /**
+     * The image ({@code tests/debian/make-image}) with the built package, made or reused; the caller
+     * is skipped (an assumption fails) where it cannot be made here: {@code -Dlkmd.debian.skip=true},
+     * no QEMU, debootstrap or root, no Debian kernel on the host, no built package.
+     */
+    static Path image(Path repo) throws Exception {
+        assumeTrue(!Boolean.getBoolean("lkmd.debian.skip"), "lkmd.debian.skip=true");
+        assumeTrue(onPath("qemu-system-x86_64") && onPath("qemu-img"), "QEMU not installed (tests/install-deps installs it)");
+        assumeTrue(onPath("debootstrap") && onPath("mke2fs"), "debootstrap/e2fsprogs not installed (tests/install-deps installs them)");
+        assumeTrue("root".equals(System.getProperty("user.name")), "debootstrap and the chroot'ed dpkg -i need root");
+        assumeTrue(hasKernelImage(), "no /boot/vmlinuz-<rel> with /lib/modules/<rel>");
+        Path deb;
+        try (var s = Files.list(repo.resolve("daemon/target"))) {
+            deb = s.filter(p -> p.getFileName().toString().matches("lkmd_.*_amd64\\.deb")).findFirst().orElse(null);
+        } catch (IOException e) {
+            deb = null;
+        }
+        assumeTrue(deb != null, "daemon/target/lkmd_*_amd64.deb not built (mvn -DskipTests package)");
+        Process p = new ProcessBuilder(repo.resolve("tests/debian/make-image").toString(), deb.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), "tests/debian/make-image failed");
+        return Path.of(out.substring(out.lastIndexOf('\n') + 1));
+    }
+
+    /**
      * Boots IMAGE with the kernel arguments in {@code tests/work/debian/boot-NAME/} and waits (at most
      * {@code bootTimeoutS}) for the command channel to say it is ready.
      */
     static DebianGuest boot(Path repo, Path image, String name, long bootTimeoutS, String... kernelArgs) throws Exception {
-        return boot(repo, image, null, name, bootTimeoutS, kernelArgs);
+        return boot(repo, image, From.IMAGE, name, bootTimeoutS, kernelArgs);
     }
 
-    /** As {@link #boot(Path, Path, String, long, String...)}, from INITRD instead of the image's (null: the image's). */
-    static DebianGuest boot(Path repo, Path image, Path initrd, String name, long bootTimeoutS, String... kernelArgs)
+    /**
+     * What a boot starts from besides the image: an earlier boot's system ({@code backing}: its
+     * overlay, the guest powered off) and the kernel and initrd to boot; null: the image's own.
+     */
+    record From(Path backing, Path kernel, Path initrd) {
+        static final From IMAGE = new From(null, null, null);
+    }
+
+    /** As {@link #boot(Path, Path, String, long, String...)}, from what FROM names. */
+    static DebianGuest boot(Path repo, Path image, From from, String name, long bootTimeoutS, String... kernelArgs)
             throws Exception {
         Path dir = repo.resolve("tests/work/debian/boot-" + name);
         Files.createDirectories(dir);
         List<String> cmd = new ArrayList<>(List.of(repo.resolve("tests/debian/boot").toString(), image.toString(), dir.toString()));
         cmd.addAll(List.of(kernelArgs));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        if (initrd != null) {
-            pb.environment().put("LKMD_DEBIAN_INITRD", initrd.toString());
+        if (from.backing() != null) {
+            pb.environment().put("LKMD_DEBIAN_BACKING", from.backing().toString());
+        }
+        if (from.kernel() != null) {
+            pb.environment().put("LKMD_DEBIAN_KERNEL", from.kernel().toString());
+        }
+        if (from.initrd() != null) {
+            pb.environment().put("LKMD_DEBIAN_INITRD", from.initrd().toString());
         }
         Process p = pb.redirectErrorStream(true).redirectOutput(dir.resolve("qemu.out").toFile()).start();
         Path sock = dir.resolve("channel.sock");
@@ -232,6 +276,23 @@ final class DebianGuest implements AutoCloseable {
         } catch (IOException e) {
             return "(no console log: " + e.getMessage() + ")";
         }
+    }
+
+    /**
+     * Shuts the guest down as an administrator reboots it ({@code systemctl poweroff}; QEMU runs with
+     * {@code -no-reboot}, so a reboot would end it too) and waits for QEMU to end. Returns this boot's
+     * overlay: the system as the next boot finds it ({@link From#backing()}).
+     */
+    Path powerOff(long timeoutS) throws Exception {
+        try {
+            run("systemctl --no-block poweroff", 60);
+        } catch (AssertionError e) {
+            // the channel may go down before it answers: QEMU's end below is the answer
+        }
+        if (!qemu.waitFor(timeoutS, TimeUnit.SECONDS)) {
+            throw new AssertionError(name + ": the guest did not power off within " + timeoutS + " s; console tail:\n" + consoleTail(40));
+        }
+        return dir.resolve("overlay.qcow2");
     }
 
     /** Ends QEMU (the overlay holds nothing worth a clean shutdown). */
