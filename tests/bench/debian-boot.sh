@@ -13,8 +13,8 @@
 #   udev_events                 events systemd-udevd processed in the booted system, by action
 #                               (udevadm monitor --udev from before udevd starts: tests/debian/guest/
 #                               lkmd-test-udevmon); lkmd's boot must not add any (no second coldplug)
-# Runs DebianBootTest's first and udev boots (-Dlkmd.debian.figuresOnly=true) REPS times (default 1)
-# and prints its DEBIAN-FIGURES lines. Usage: tests/bench/debian-boot.sh [REPS]  (as root)
+# Runs DebianBootTest's first and udev boots (-Dlkmd.debian.figuresOnly=true: no kernel upgrade, both
+# boots on the image's own kernel and initrd) REPS times (default 1) and prints its DEBIAN-FIGURES lines. Usage: tests/bench/debian-boot.sh [REPS]  (as root)
 set -eu
 reps=${1:-1}
 here=$(cd "$(dirname "$0")/../.." && pwd)

@@ -48,7 +48,8 @@ import java.util.stream.Collectors;
  *     restarts lkmd; a missing or unreadable {@code /etc/lkmd/lkmd.toml} and a missing Java runtime
  *     each fail the unit with a message naming the cause (no restart loop, no hang); then the
  *     current kernel's package is installed with {@code dpkg -i} (its scripts run depmod and
- *     update-initramfs), the new initrd keeps udev's own driver rules, and the guest powers off;</li>
+ *     update-initramfs), {@code update-initramfs -u} rebuilds the new kernel's initrd, which keeps
+ *     udev's own driver rules, and the guest powers off;</li>
  * <li>udev on the upgraded system's new kernel (lkmd's units masked on the command line): the
  *     reference for boot 3, on the same kernel and initrd;</li>
  * <li>lkmd on the new kernel from the initrd its package made, with a read-only root ({@code ro},
@@ -454,7 +455,7 @@ class DebianBootTest {
 
     @Test
     @Order(12)
-    void aKernelUpgradeInstallsTheNewKernelWithAnInitrdThatKeepsUdevsDriverRules() throws Exception {
+    void aKernelUpgradeAndUpdateInitramfsMakeAnInitrdThatKeepsUdevsDriverRules() throws Exception {
         onLkmdBoot(g -> {
             String running = g.ok("uname -r").strip();
             String deb = g.ok("ls /root/linux-image-*.deb").strip();
@@ -468,6 +469,10 @@ class DebianBootTest {
             assertTrue(install.out().contains("update-initramfs: Generating /boot/initrd.img-" + rel), install.toString());
             g.ok("test -s /lib/modules/" + rel + "/modules.dep.bin && test -s /boot/vmlinuz-" + rel + " && test -s /boot/initrd.img-" + rel);
             assertEquals("active", waitActive(g), "lkmd during the kernel upgrade");
+            // and as an administrator rebuilds it later: update-initramfs -u takes the newest kernel
+            DebianGuest.Cmd update = g.run("update-initramfs -u 2>&1", 900);
+            assertEquals(0, update.rc(), update.toString());
+            assertTrue(update.out().contains("update-initramfs: Generating /boot/initrd.img-" + rel), update.toString());
             // the new initrd's udev keeps its own driver rules: no mask, no empty copy from /etc
             String initrd = "/boot/initrd.img-" + rel;
             DebianGuest.Cmd rules = g.run("rm -rf /tmp/initrd && unmkinitramfs " + initrd + " /tmp/initrd"

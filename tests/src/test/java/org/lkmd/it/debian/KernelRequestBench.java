@@ -1,0 +1,111 @@
+package org.lkmd.it.debian;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Benchmark, not a test (no {@code Test} in its name: the suite does not run it; {@code
+ * tests/bench/kernel-request.sh} does): how long the kernel's own module requests take from the
+ * request to the module live, in the Debian guest of {@link DebianBootTest} (lkmd's package
+ * installed, {@code lkmd.service} running), with {@code kernel.modprobe} pointed at lkmd's helper
+ * (the C client, answered by the daemon) and at kmod's {@code /sbin/modprobe}, alternately.
+ * <p>
+ * Each sample is one system call that blocks in the kernel until its {@code request_module()}
+ * returns, timed in the guest with bash's {@code EPOCHREALTIME} (no fork around it): opening
+ * {@code /dev/net/tun} ({@code char-major-10-200}: tun), {@code mount -t vfat} ({@code fs-vfat}:
+ * fat and vfat; the mount then fails, there is no device) and {@code ip link add ... type dummy}
+ * ({@code rtnl-link-dummy}: dummy). The modules are unloaded before each sample; the two helpers take
+ * turns, the first of each pair alternating; the first round is a warm-up and is not counted.
+ * Prints one {@code KERNEL-REQUEST-FIGURES} line per request: the median and min/max in ms of each
+ * helper and the ratio lkmd/kmod of the medians. Rounds: {@code -Dlkmd.bench.rounds} (default 15).
+ */
+class KernelRequestBench {
+    private static final Path REPO = Path.of(System.getProperty("lkmd.repo", "..")).toAbsolutePath().normalize();
+    private static final int ROUNDS = Integer.getInteger("lkmd.bench.rounds", 15);
+    private static final Map<String, String> HELPERS = new LinkedHashMap<>();
+    /** Request, then the guest shell that makes the kernel ask, the modules it loads, and the undo. */
+    private static final List<String[]> REQUESTS = List.of(
+            new String[] {"char-major-10-200", ": <>/dev/net/tun", "tun", "rmmod tun"},
+            new String[] {"fs-vfat", "mount -t vfat none /mnt 2>/dev/null", "fat vfat", "rmmod vfat fat"},
+            new String[] {"rtnl-link-dummy", "ip link add lkmdb0 type dummy", "dummy", "ip link del lkmdb0; rmmod dummy"});
+
+    static {
+        HELPERS.put("lkmd", "/usr/lib/lkmd/bin/lkmd-modprobe");
+        HELPERS.put("kmod", "/sbin/modprobe");
+    }
+
+    @Test
+    void kernelRequestToModuleLive() throws Exception {
+        Path image = DebianGuest.image(REPO);
+        try (DebianGuest g = DebianGuest.boot(REPO, image, "bench", 400, "rw")) {
+            assertEquals("active", g.run("for i in $(seq 300); do systemctl is-active -q lkmd.service && break; sleep 1; done;"
+                    + " systemctl is-active lkmd.service", 330).out().strip(), "lkmd.service");
+            g.ok("udevadm settle --timeout=300; systemctl is-system-running --wait >/dev/null; true");
+            String load = g.ok("cat /proc/loadavg").strip();
+            StringBuilder script = new StringBuilder("set -u; orig=$(cat /proc/sys/kernel/modprobe)\n");
+            for (int round = 0; round <= ROUNDS; round++) {
+                for (int r = 0; r < REQUESTS.size(); r++) {
+                    String[] q = REQUESTS.get(r);
+                    List<String> order = new ArrayList<>(HELPERS.keySet());
+                    if ((round + r) % 2 == 1) {
+                        java.util.Collections.reverse(order);
+                    }
+                    for (String helper : order) {
+                        // unload, point the kernel at the helper, then one timed request
+                        script.append(q[3]).append(" >/dev/null 2>&1; echo ").append(HELPERS.get(helper))
+                                .append(" >/proc/sys/kernel/modprobe; a=$EPOCHREALTIME; ").append(q[1])
+                                .append("; b=$EPOCHREALTIME; live=1; for m in ").append(q[2])
+                                .append("; do grep -q \"^$m .* Live \" /proc/modules || live=0; done; echo \"S ").append(round)
+                                .append(' ').append(helper).append(' ').append(q[0]).append(" $a $b $live\"\n");
+                    }
+                }
+            }
+            for (String[] q : REQUESTS) {
+                script.append(q[3]).append(" >/dev/null 2>&1\n");
+            }
+            script.append("echo \"$orig\" >/proc/sys/kernel/modprobe\n");
+            DebianGuest.Cmd c = g.run(script.toString(), 3600);
+            assertEquals(0, c.rc(), c.toString());
+            Map<String, List<Double>> ms = new LinkedHashMap<>();
+            for (String l : c.out().lines().filter(l -> l.startsWith("S ")).toList()) {
+                String[] f = l.split(" ");
+                assertEquals("1", f[6], "not live after the request: " + l);
+                if (!f[1].equals("0")) {
+                    ms.computeIfAbsent(f[3] + " " + f[2], k -> new ArrayList<>())
+                            .add((Double.parseDouble(f[5]) - Double.parseDouble(f[4])) * 1000);
+                }
+            }
+            String kernel = g.ok("uname -r").strip();
+            for (String[] q : REQUESTS) {
+                double[] lkmd = sorted(ms.get(q[0] + " lkmd"));
+                double[] kmod = sorted(ms.get(q[0] + " kmod"));
+                assertTrue(lkmd.length == ROUNDS && kmod.length == ROUNDS, "samples: " + ms);
+                System.out.printf("KERNEL-REQUEST-FIGURES kernel=%s request=%s modules=%s rounds=%d"
+                                + " lkmd_median_ms=%.1f lkmd_min_ms=%.1f lkmd_max_ms=%.1f"
+                                + " kmod_median_ms=%.1f kmod_min_ms=%.1f kmod_max_ms=%.1f ratio_lkmd_to_kmod=%.2f guest_load=%s%n",
+                        kernel, q[0], q[2].replace(' ', ','), ROUNDS, median(lkmd), lkmd[0], lkmd[lkmd.length - 1],
+                        median(kmod), kmod[0], kmod[kmod.length - 1], median(lkmd) / median(kmod), load.split(" ")[0]);
+            }
+        }
+    }
+
+    private static double[] sorted(List<Double> v) {
+        double[] a = v == null ? new double[0] : v.stream().mapToDouble(Double::doubleValue).toArray();
+        Arrays.sort(a);
+        return a;
+    }
+
+    private static double median(double[] a) {
+        int n = a.length;
+        return n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+    }
+}
