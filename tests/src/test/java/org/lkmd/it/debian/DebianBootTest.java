@@ -504,7 +504,7 @@ class DebianBootTest {
     // ---- boot 2: udev, the reference ---------------------------------------------------------------
 
     @Test
-    @Order(14)
+    @Order(13)
     void udevLoadsTheSameModulesAsLkmd() throws Exception {
         lkmd.close(); // one guest at a time: 2 host cores
         // the upgraded system on its new kernel (figures only: the image on its own kernel, as boot 1)
@@ -542,7 +542,7 @@ class DebianBootTest {
     // ---- boot 3: the upgraded system, read-only root ------------------------------------------------
 
     @Test
-    @Order(15)
+    @Order(14)
     void lkmdStartsOnTheNewKernelFromItsNewInitrdOnAReadOnlyRoot() throws Exception {
         assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
         assumeTrue(upgraded != null, "the lkmd boot did not upgrade its kernel");
@@ -579,7 +579,7 @@ class DebianBootTest {
     }
 
     @Test
-    @Order(16)
+    @Order(15)
     void removeReinstallAndPurgeFollowDebianPolicy() throws Exception {
         assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
         assumeTrue(newKernel != null, "boot 3 did not come up");
