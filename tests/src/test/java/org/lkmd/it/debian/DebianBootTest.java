@@ -127,7 +127,7 @@ class DebianBootTest {
     @Order(1)
     void lkmdIsActiveAndLoadedTheDriversOfTheMachine() throws Exception {
         diagnosed(lkmd, g -> {
-            assertEquals("active", waitActive(g), "systemctl is-active lkmd after boot");
+            assertEquals("active", g.waitActive(), "systemctl is-active lkmd after boot");
             oldRelease = g.ok("uname -r").strip();
             g.ok("udevadm settle --timeout=300");
             waitModulesQuiet(g);
@@ -243,7 +243,7 @@ class DebianBootTest {
             String how = g.ok("for i in $(seq 60); do systemctl is-active -q lkmd.service && { echo socket; exit; };"
                     + " [ \"$(systemctl is-active lkmd.service)\" = activating ] && { echo socket; exit; }; sleep 1; done;"
                     + " systemctl start lkmd.service; echo start").strip();
-            assertEquals("active", waitActive(g), "lkmd after the stop");
+            assertEquals("active", g.waitActive(), "lkmd after the stop");
             assertTrue(g.run(moduleWait("e1000", 120)).ok(), "e1000 not loaded after the service came back");
             String devpath = g.ok(E1000).strip();
             String explain = g.ok("lkmd explain " + devpath);
@@ -325,7 +325,7 @@ class DebianBootTest {
             } finally {
                 g.ok("systemctl start lkmd-kernel.socket lkmd.service");
             }
-            assertEquals("active", waitActive(g), "lkmd after the stop");
+            assertEquals("active", g.waitActive(), "lkmd after the stop");
 
             // a daemon that takes the connection and never answers: the helper falls back within its bound
             String pid = g.ok("systemctl show -p MainPID --value lkmd.service").strip();
@@ -340,7 +340,7 @@ class DebianBootTest {
             } finally {
                 g.run("kill -CONT " + pid + "; ip link del lkmdtest1 2>/dev/null; true");
             }
-            assertEquals("active", waitActive(g), "lkmd after SIGCONT");
+            assertEquals("active", g.waitActive(), "lkmd after SIGCONT");
         });
     }
 
@@ -354,7 +354,7 @@ class DebianBootTest {
             double t = g.uptime();
             try {
                 g.ok("systemctl start lkmd-kernel.socket lkmd.service");
-                assertEquals("active", waitActive(g), "lkmd without modules.dep");
+                assertEquals("active", g.waitActive(), "lkmd without modules.dep");
                 assertTrue(g.run(moduleWait("e1000", 600)).ok(), "e1000 (a present device's driver) not loaded after the"
                         + " index was rebuilt: " + journal(g, t));
                 // lkmd's depmod writes kmod's bytes
@@ -378,7 +378,7 @@ class DebianBootTest {
                     + " && printf '[autoclean]\\nenabled = true\\nidle_minutes = 0\\n' >> /etc/lkmd/lkmd.toml"
                     + " && systemctl start lkmd-kernel.socket lkmd.service");
             try {
-                assertEquals("active", waitActive(g));
+                assertEquals("active", g.waitActive());
                 assertTrue(g.run(moduleWait("e1000", 120)).ok(), "e1000 not loaded");
                 // autoclean sweeps once a minute, and with idle_minutes = 0 unloads at the first sweep that
                 // finds a module unused: one sweep finds e1000 idle by refcount, but bound to its device
@@ -393,7 +393,7 @@ class DebianBootTest {
             } finally {
                 g.ok("mv /root/lkmd.toml.orig /etc/lkmd/lkmd.toml && rm -f /root/autoclean && systemctl restart lkmd.service");
             }
-            assertEquals("active", waitActive(g));
+            assertEquals("active", g.waitActive());
         });
     }
 
@@ -407,7 +407,7 @@ class DebianBootTest {
                     + " && sed -i 's/^workers = .*/workers = 1/; s/^hook_timeout = .*/hook_timeout = 3600/' /etc/lkmd/lkmd.toml"
                     + " && systemctl daemon-reload && systemctl restart lkmd.service");
             try {
-                assertEquals("active", waitActive(g));
+                assertEquals("active", g.waitActive());
                 long restarts = Long.parseLong(g.ok("systemctl show -p NRestarts --value lkmd.service").strip());
                 String kbd = "$(for d in /sys/bus/usb/devices/*; do [ \"$(cat $d/bInterfaceClass 2>/dev/null)\" = 03 ] && echo $d; done | head -1)";
                 g.ok("echo 'install usbhid /bin/sleep 3600' > /etc/modprobe.d/lkmd-test-wedge.conf && systemctl reload lkmd.service"
@@ -421,7 +421,7 @@ class DebianBootTest {
                 assertTrue(g.run("for i in $(seq 240); do [ $(systemctl show -p NRestarts --value lkmd.service) -gt " + restarts
                         + " ] && exit 0; sleep 1; done; exit 1", 270).ok(), "systemd did not restart the wedged lkmd: "
                         + g.run("systemctl status lkmd.service --no-pager").out());
-                assertEquals("active", waitActive(g), "lkmd after the watchdog restart");
+                assertEquals("active", g.waitActive(), "lkmd after the watchdog restart");
                 String why = g.ok("journalctl -b -u lkmd -o cat --no-pager");
                 assertTrue(why.contains("made no progress") && why.contains("atchdog timeout"),
                         "no stall line from lkmd and watchdog timeout from systemd: " + why);
@@ -432,7 +432,7 @@ class DebianBootTest {
                 g.ok("rm -f /etc/modprobe.d/lkmd-test-wedge.conf /run/systemd/system/lkmd.service.d/watchdog.conf"
                         + " && mv /root/lkmd.toml.orig /etc/lkmd/lkmd.toml && systemctl daemon-reload && systemctl restart lkmd.service");
             }
-            assertEquals("active", waitActive(g));
+            assertEquals("active", g.waitActive());
         });
     }
 
@@ -449,7 +449,7 @@ class DebianBootTest {
                     5, "no Java runtime");
             // repaired, it starts again (and runs through the kernel upgrade that follows)
             g.ok("systemctl start lkmd-kernel.socket lkmd.service");
-            assertEquals("active", waitActive(g), "lkmd after the repairs");
+            assertEquals("active", g.waitActive(), "lkmd after the repairs");
         });
     }
 
@@ -468,7 +468,7 @@ class DebianBootTest {
             assertEquals(0, install.rc(), install.toString());
             assertTrue(install.out().contains("update-initramfs: Generating /boot/initrd.img-" + rel), install.toString());
             g.ok("test -s /lib/modules/" + rel + "/modules.dep.bin && test -s /boot/vmlinuz-" + rel + " && test -s /boot/initrd.img-" + rel);
-            assertEquals("active", waitActive(g), "lkmd during the kernel upgrade");
+            assertEquals("active", g.waitActive(), "lkmd during the kernel upgrade");
             // and as an administrator rebuilds it later: update-initramfs -u takes the newest kernel
             DebianGuest.Cmd update = g.run("update-initramfs -u 2>&1", 900);
             assertEquals(0, update.rc(), update.toString());
@@ -553,7 +553,7 @@ class DebianBootTest {
             assertEquals(newRelease, g.ok("uname -r").strip(), "the kernel after the upgrade");
             assertEquals("/dev/vda", g.ok("findmnt -no SOURCE /").strip(), "root");
             assertTrue(g.ok("findmnt -no OPTIONS /").startsWith("ro"), "root not read-only");
-            assertEquals("active", waitActive(g), "systemctl is-active lkmd on a read-only root");
+            assertEquals("active", g.waitActive(), "systemctl is-active lkmd on a read-only root");
             Set<String> named = named(loaded(journal(g, 0)));
             assertTrue(named.contains("snd_hda_intel"), "lkmd must load snd_hda_intel on a read-only root: " + named);
             assertTrue(procModules(g).contains("snd_hda_intel"));
@@ -603,7 +603,7 @@ class DebianBootTest {
             assertEquals(0, install.rc(), install.toString());
             assertClean(install);
             assertEquals("install ok installed", status(g));
-            assertEquals("active", waitActive(g), "lkmd after dpkg -i");
+            assertEquals("active", g.waitActive(), "lkmd after dpkg -i");
             assertEquals(HELPER, g.ok("cat /proc/sys/kernel/modprobe").strip(), "kernel.modprobe after dpkg -i");
             assertEquals("/dev/null", g.run("readlink /run/udev/rules.d/80-drivers.rules").out().strip(), "mask back after dpkg -i");
 
@@ -617,7 +617,7 @@ class DebianBootTest {
             assertTrue(upgrade.out().contains("removed the old mask /etc/udev/rules.d/80-drivers.rules"), upgrade.toString());
             assertTrue(g.run("test ! -e /etc/udev/rules.d/80-drivers.rules && test ! -L /etc/udev/rules.d/80-drivers.rules").ok(),
                     "the old /etc mask must go on upgrade");
-            assertEquals("active", waitActive(g), "lkmd after the upgrade");
+            assertEquals("active", g.waitActive(), "lkmd after the upgrade");
             assertEquals("/dev/null", g.run("readlink /run/udev/rules.d/80-drivers.rules").out().strip(), "mask under /run after the upgrade");
 
             // an administrator's own 80-drivers.rules: left alone, one line, no mask made
@@ -628,14 +628,14 @@ class DebianBootTest {
             assertClean(mine);
             assertEquals(1, mine.out().lines().filter(l -> l.contains("/etc/udev/rules.d/80-drivers.rules is the administrator's")).count(),
                     mine.toString());
-            assertEquals("active", waitActive(g), "lkmd beside the administrator's rules");
+            assertEquals("active", g.waitActive(), "lkmd beside the administrator's rules");
             assertEquals("# mine", g.ok("cat /etc/udev/rules.d/80-drivers.rules").strip(), "the administrator's file changed");
             assertTrue(g.run("test ! -e /run/udev/rules.d/80-drivers.rules && test ! -L /run/udev/rules.d/80-drivers.rules").ok(),
                     "a mask was made beside the administrator's file");
             String said = g.ok("journalctl -b -u lkmd-udev-mask -o cat --no-pager");
             assertTrue(said.contains("/etc/udev/rules.d/80-drivers.rules is the administrator's: left alone"), said);
             g.ok("rm /etc/udev/rules.d/80-drivers.rules && systemctl restart lkmd.service");
-            assertEquals("active", waitActive(g));
+            assertEquals("active", g.waitActive());
             assertEquals("/dev/null", g.run("readlink /run/udev/rules.d/80-drivers.rules").out().strip(), "mask after a restart");
 
             DebianGuest.Cmd purge = g.run("apt-get purge -y lkmd 2>&1");
@@ -684,15 +684,6 @@ class DebianBootTest {
             throw new AssertionError(e.getMessage() + "\n--- " + g.name + ": journalctl -u lkmd (last 40) ---\n" + journal
                     + "\n--- " + g.name + ": console tail (" + g.dir.resolve("console.log") + ") ---\n" + g.consoleTail(40), e);
         }
-    }
-
-    /**
-     * Waits (at most 5 min) until the unit is active or failed; returns its state. Anything else is a
-     * moment on the way (not yet started early in boot, between a stop and a restart, activating).
-     */
-    private static String waitActive(DebianGuest g) throws Exception {
-        return g.run("for i in $(seq 300); do case $(systemctl is-active lkmd.service 2>/dev/null) in active|failed) break ;;"
-                + " esac; sleep 1; done; systemctl is-active lkmd.service", 330).out().strip();
     }
 
     /** A DEBIAN-FIGURES line for an lkmd boot. */

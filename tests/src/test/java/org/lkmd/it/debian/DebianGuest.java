@@ -222,6 +222,15 @@ final class DebianGuest implements AutoCloseable {
         return c.out();
     }
 
+    /**
+     * Waits (at most 5 min) until lkmd.service is active or failed; returns its state. Anything else
+     * is a moment on the way (not yet started early in boot, between a stop and a restart, activating).
+     */
+    String waitActive() throws Exception {
+        return run("for i in $(seq 300); do case $(systemctl is-active lkmd.service 2>/dev/null) in active|failed) break ;;"
+                + " esac; sleep 1; done; systemctl is-active lkmd.service", 330).out().strip();
+    }
+
     /** The guest's uptime in seconds (its monotonic clock: journal -o short-monotonic, systemd's *Monotonic). */
     double uptime() throws Exception {
         return Double.parseDouble(ok("cut -d' ' -f1 /proc/uptime").strip());

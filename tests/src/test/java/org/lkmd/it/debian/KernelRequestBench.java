@@ -47,8 +47,7 @@ class KernelRequestBench {
     void kernelRequestToModuleLive() throws Exception {
         Path image = DebianGuest.image(REPO);
         try (DebianGuest g = DebianGuest.boot(REPO, image, "bench", 400, "rw")) {
-            assertEquals("active", g.run("for i in $(seq 300); do systemctl is-active -q lkmd.service && break; sleep 1; done;"
-                    + " systemctl is-active lkmd.service", 330).out().strip(), "lkmd.service");
+            assertEquals("active", g.waitActive(), "lkmd.service");
             g.ok("udevadm settle --timeout=300; systemctl is-system-running --wait >/dev/null; true");
             String load = g.ok("cat /proc/loadavg").strip();
             StringBuilder script = new StringBuilder("set -u; orig=$(cat /proc/sys/kernel/modprobe)\n");
