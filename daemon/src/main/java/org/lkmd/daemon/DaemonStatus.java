@@ -61,7 +61,8 @@ public record DaemonStatus(long pid, Instant started, Instant now, boolean simul
         for (int i = records.size() - 1; i >= 0 && out.size() < LAST_ERRORS; i--) {
             EventRecord r = records.get(i);
             for (EventRecord.Outcome x : r.outcomes()) {
-                if (x.result() == EventRecord.Result.FAILED || x.result() == EventRecord.Result.PROGRAM_FAILED) {
+                if (x.result() == EventRecord.Result.FAILED || x.result() == EventRecord.Result.PROGRAM_FAILED
+                        || x.result() == EventRecord.Result.DENIED) {
                     out.add(r.subject() + ": " + x.what() + " "
                             + x.result().name().toLowerCase() + (x.errno() != null ? " " + x.errno().name() : "")
                             + (x.detail() != null && !x.detail().isEmpty() ? " (" + x.detail() + ")" : ""));
