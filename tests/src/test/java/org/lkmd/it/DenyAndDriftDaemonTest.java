@@ -156,4 +156,48 @@ class DenyAndDriftDaemonTest {
             Tool.lkmd("reload", "--root", root.toString());
         }
     }
+
+    @Test
+    void withoutTheDaemonModprobeRefusesAndVerifyNamesBadAndMisplacedLines() throws Exception {
+        Path r = tmp.resolve("tools");
+        Path mods = r.resolve("lib/modules/" + REL);
+        Files.createDirectories(mods.resolve("kernel/fs"));
+        Files.writeString(mods.resolve("kernel/fs/fat.ko"), "\0name=fat\0");
+        Files.writeString(mods.resolve("kernel/fs/vfat.ko"), "\0name=vfat\0depends=fat\0");
+        Files.writeString(mods.resolve("modules.dep"), "kernel/fs/fat.ko:\nkernel/fs/vfat.ko: kernel/fs/fat.ko\n");
+        Files.createDirectories(r.resolve("etc/lkmd/rules.d"));
+        Files.writeString(r.resolve("etc/lkmd/rules.d/80.rules"), "ACTION==\"add\", RUN{builtin}+=\"kmod load\"\n");
+        Files.createDirectories(r.resolve("etc/modprobe.d"));
+        Path kmodDir = r.resolve("etc/modprobe.d/local.conf");
+        Files.writeString(kmodDir, "deny fat\n");
+        String root = r.toString();
+
+        // a deny in kmod's directory counts for lkmd, and verify says where it belongs
+        Tool m = Tool.lkmd("modprobe", "--root", root, "-S", REL, "vfat");
+        assertEquals(1, m.rc());
+        assertEquals("modprobe: ERROR: could not insert 'vfat': its dependency 'fat' is denied by " + kmodDir + ":1\n",
+                m.err());
+        Tool c = Tool.lkmd("modprobe", "--root", root, "-S", REL, "-c");
+        assertTrue(c.out().startsWith("deny fat\n"), c.out());
+        Tool v = Tool.lkmd("verify", "--root", root, "--kernel-release", REL);
+        assertEquals(0, v.rc(), v.err());
+        assertTrue(v.err().startsWith(kmodDir + ":1: 'deny' is lkmd's own: kmod's tools (modprobe, udev's kmod builtin)"
+                + " print an error for this line at every run; move it to /etc/lkmd/modprobe.d/ (warning)\n"), v.err());
+
+        // in lkmd's directory: no warning; a line without a name or with two is an error, the rest applies
+        Files.delete(kmodDir);
+        Path own = r.resolve("etc/lkmd/modprobe.d/local.conf");
+        Files.createDirectories(own.getParent());
+        Files.writeString(own, "deny\ndeny fat vfat\ndeny fat\n");
+        v = Tool.lkmd("verify", "--root", root, "--kernel-release", REL);
+        assertEquals(1, v.rc(), v.err());
+        assertEquals(own + ":1: ignoring bad line starting with 'deny': one module name expected\n"
+                + own + ":2: ignoring bad line starting with 'deny': one module name expected\n", v.err());
+        m = Tool.lkmd("modprobe", "--root", root, "-S", REL, "fat");
+        assertEquals(1, m.rc());
+        assertTrue(m.err().endsWith("modprobe: ERROR: could not insert 'fat': denied by " + own + ":3\n"), m.err());
+        // insmod reads no modprobe.d, as kmod's
+        Tool i = Tool.lkmd("insmod", "--root", root, "--kernel-release", REL, mods.resolve("kernel/fs/fat.ko").toString());
+        assertEquals(0, i.rc(), i.err());
+    }
 }
