@@ -65,8 +65,11 @@ public final class Prober {
 
         /** True when the plan's failing step was an install command (kmod then names it before the insert). */
         public boolean failedInCommand() {
-            return failed() && plan != null && outcome != null
-                    && plan.steps().get(outcome.steps().size() - 1) instanceof LoadStep.Install;
+            if (!failed() || plan == null || outcome == null) {
+                return false;
+            }
+            LoadStep last = plan.steps().get(outcome.steps().size() - 1);
+            return (last instanceof LoadStep.Denied d ? d.step() : last) instanceof LoadStep.Install;
         }
 
         /** modprobe's ERROR lines for a failure (without the {@code modprobe: ERROR: } prefix); empty otherwise. */
