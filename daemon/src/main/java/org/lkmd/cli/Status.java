@@ -76,6 +76,11 @@ public final class Status extends Verb {
         if (s.has("failure_cache")) {
             failureCache(s.getAsJsonArray("failure_cache"));
         }
+        if (s.has("initramfs_drift") && s.getAsJsonArray("initramfs_drift").size() > 0) {
+            out().println("initramfs drift:");
+            s.getAsJsonArray("initramfs_drift").forEach(d -> out().println("  "
+                    + d.getAsJsonObject().get("message").getAsString()));
+        }
     }
 
     /** One line per remembered failure: what failed, why, since when, and how often it answered since. */

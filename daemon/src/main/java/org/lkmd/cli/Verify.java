@@ -4,6 +4,7 @@ import org.lkmd.config.DaemonConfigLoader;
 import org.lkmd.base.Diagnostic;
 import org.lkmd.base.ParseResult;
 import org.lkmd.base.Severity;
+import org.lkmd.modprobe.ModprobeConfig;
 import org.lkmd.modprobe.ModprobeConfigLoader;
 import org.lkmd.rules.RuleSet;
 import org.lkmd.rules.RulesLoader;
@@ -26,12 +27,13 @@ public final class Verify extends Verb {
         boolean unusable = false;
         ParseResult<?> config = DaemonConfigLoader.load(root());
         ParseResult<RuleSet> rules = RulesLoader.load(root());
-        ParseResult<?> modprobe = ModprobeConfigLoader.load(root(), root().modulesDir(release), List.of());
+        ParseResult<ModprobeConfig> modprobe = ModprobeConfigLoader.load(root(), root().modulesDir(release), List.of());
         for (ParseResult<?> r : List.of(config, rules, modprobe)) {
             all.addAll(r.diagnostics());
             unusable |= r.value().isEmpty();
         }
         rules.value().ifPresent(r -> all.addAll(RulesLoader.noRulesWarning(r)));
+        modprobe.value().ifPresent(m -> all.addAll(ModprobeConfigLoader.denyInKmodDirs(root(), m)));
         long errors = all.stream().filter(d -> d.severity() == Severity.ERROR).count();
         for (Diagnostic d : all) {
             err().println(d + (d.severity() == Severity.ERROR ? "" : " (warning)"));

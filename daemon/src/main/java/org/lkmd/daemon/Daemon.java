@@ -6,10 +6,14 @@ import org.lkmd.base.ParseResult;
 import org.lkmd.base.Root;
 import org.lkmd.eventlog.EventLog;
 import org.lkmd.kernel.Kernel;
+import org.lkmd.kernel.LoadedModule;
+import org.lkmd.kernel.ModuleState;
 import org.lkmd.loader.FailureCache;
 import org.lkmd.loader.HookIo;
 import org.lkmd.loader.ModuleLoader;
 import org.lkmd.loader.Prober;
+import org.lkmd.modprobe.ConfigEntry;
+import org.lkmd.modprobe.ModprobeConfig;
 import org.lkmd.rules.ProcessProgramRunner;
 import org.lkmd.rules.RulesEngine;
 import org.lkmd.uevent.Coldplug;
@@ -68,6 +72,8 @@ public final class Daemon {
         t.setDaemon(true);
         return t;
     });
+    private final List<LoadedModule> preloaded;
+    private volatile List<InitramfsDrift.Finding> drift = List.of();
     private volatile Instant started;
     private volatile UeventSource source;
     private volatile EventQueue queue;
@@ -99,8 +105,10 @@ public final class Daemon {
         this.simulate = simulate;
         this.coldplugOverride = coldplugOverride;
         this.snapshots = new CurrentSnapshot(root, loader);
+        // what was in the kernel before lkmd: autoclean leaves it alone, the drift check looks at it
+        this.preloaded = kernel.loadedModules();
         this.autoclean = new AutoClean(kernel, clock, () -> snapshots.get().config().autoclean(),
-                AutoClean.loadedNow(kernel));
+                preloaded.stream().map(LoadedModule::name).toList());
         this.lifecycle = new Lifecycle(env, this::statusLine);
         this.services = new Services(root, loader, autoclean);
     }
@@ -126,6 +134,8 @@ public final class Daemon {
         }
         Snapshot s = first.get();
         events.subscribe(autoclean::record);
+        drift = InitramfsDrift.check(root, s.modprobe(), kernel, preloaded);
+        drift.forEach(f -> log.warn("{}", f.message()));
         log.info("Starting: JVM up {} ms when the daemon began, configuration, rules and index read in {} ms",
                 jvmUpAtRun, Duration.between(started, clock.instant()).toMillis());
         if (!Files.isDirectory(loader.modulesDir())) {
@@ -196,10 +206,25 @@ public final class Daemon {
      * swapped. Either way the failure cache is emptied: a reload is the admin's "try again".
      */
     public boolean reload() {
+        ModprobeConfig before = snapshots.get().modprobe();
         try {
-            return lifecycle.reload(snapshots::reload);
+            boolean swapped = lifecycle.reload(snapshots::reload);
+            if (swapped) {
+                denyOfLiveModules(before, snapshots.get().modprobe());
+            }
+            return swapped;
         } finally {
             failures.clear();
+        }
+    }
+
+    /** One line for each module a reload newly denies that is in the kernel already: it stays. */
+    private void denyOfLiveModules(ModprobeConfig before, ModprobeConfig after) {
+        for (ConfigEntry.Deny d : after.denies()) {
+            if (before.denied(d.module()).isEmpty() && kernel.state(d.module()) == ModuleState.LIVE) {
+                log.warn("Module {} is live: the deny at {} stops later loads only, nothing is unloaded", d.module(),
+                        d.where());
+            }
         }
     }
 
@@ -228,7 +253,7 @@ public final class Daemon {
                 in == null ? 0 : in.resyncs(), in == null ? 0 : in.resyncedDevices(),
                 DaemonStatus.lastErrors(events.records()),
                 snapshots.lastReloadProblems(), snapshots.reloadsFailed(),
-                s.config().autoclean().enabled(), autoclean.unloaded(), failures.entries());
+                s.config().autoclean().enabled(), autoclean.unloaded(), failures.entries(), drift);
     }
 
     /** What the watchdog watches: the netlink reader and the event queue, each making progress or idle. */

@@ -131,6 +131,16 @@ final class DaemonControl implements ControlService {
             cache.add(c);
         }
         o.add("failure_cache", cache);
+        JsonArray drift = new JsonArray();
+        for (InitramfsDrift.Finding f : s.initramfsDrift()) {
+            JsonObject d = new JsonObject();
+            d.addProperty("module", f.module());
+            d.addProperty("kind", f.kind().name().toLowerCase());
+            d.addProperty("where", f.where());
+            d.addProperty("message", f.message());
+            drift.add(d);
+        }
+        o.add("initramfs_drift", drift);
         return o;
     }
 

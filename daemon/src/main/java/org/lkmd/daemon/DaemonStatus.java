@@ -32,6 +32,8 @@ import java.util.OptionalLong;
  * @param lastReloadProblems diagnostics of the last reload that failed; {@code reloadsFailed} since start
  * @param autoclean         whether autoclean is enabled, and the modules it unloaded
  * @param failureCache      the failed inserts answered from memory until a reload or a changed file
+ * @param initramfsDrift    modules loaded before lkmd that modprobe.d now blacklists, denies or gives
+ *                          other parameters (found once, at start)
  */
 public record DaemonStatus(long pid, Instant started, Instant now, boolean simulate, String release,
                            long generation, Instant loadedAt, int rules, Map<String, Instant> sources,
@@ -40,7 +42,8 @@ public record DaemonStatus(long pid, Instant started, Instant now, boolean simul
                            Map<DropReason, Long> drops, long overflows, OptionalLong received, long delivered,
                            long resyncs, long resyncedDevices, List<String> lastErrors,
                            List<Diagnostic> lastReloadProblems, long reloadsFailed,
-                           boolean autoclean, long autocleanUnloaded, List<FailureCache.Entry> failureCache) {
+                           boolean autoclean, long autocleanUnloaded, List<FailureCache.Entry> failureCache,
+                           List<InitramfsDrift.Finding> initramfsDrift) {
     /** How many recent failures {@code status} lists. */
     static final int LAST_ERRORS = 10;
 
@@ -53,6 +56,7 @@ public record DaemonStatus(long pid, Instant started, Instant now, boolean simul
         lastErrors = List.copyOf(lastErrors);
         lastReloadProblems = List.copyOf(lastReloadProblems);
         failureCache = List.copyOf(failureCache);
+        initramfsDrift = List.copyOf(initramfsDrift);
     }
 
     /** The newest failures, newest first, as "seq N DEVPATH: WHAT RESULT ERRNO (DETAIL)". */
@@ -61,7 +65,8 @@ public record DaemonStatus(long pid, Instant started, Instant now, boolean simul
         for (int i = records.size() - 1; i >= 0 && out.size() < LAST_ERRORS; i--) {
             EventRecord r = records.get(i);
             for (EventRecord.Outcome x : r.outcomes()) {
-                if (x.result() == EventRecord.Result.FAILED || x.result() == EventRecord.Result.PROGRAM_FAILED) {
+                if (x.result() == EventRecord.Result.FAILED || x.result() == EventRecord.Result.PROGRAM_FAILED
+                        || x.result() == EventRecord.Result.DENIED) {
                     out.add(r.subject() + ": " + x.what() + " "
                             + x.result().name().toLowerCase() + (x.errno() != null ? " " + x.errno().name() : "")
                             + (x.detail() != null && !x.detail().isEmpty() ? " (" + x.detail() + ")" : ""));

@@ -126,6 +126,8 @@ public final class EventHandler implements Consumer<Uevent> {
                     }
                 }
                 case BLACKLISTED -> log.info("Not loading module {} for {}: blacklisted", m, e.devpath());
+                // the admin's choice: told, as a blacklisted module is, not warned about
+                case DENIED -> log.info("Not loading module {} for {}: {}", m, e.devpath(), o.detail());
                 default -> log.debug("Module {} for {}: {}", m, e.devpath(), o.result());
             }
         }

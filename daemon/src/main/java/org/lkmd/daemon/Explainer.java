@@ -32,7 +32,7 @@ import java.util.Optional;
  * {@code lkmd explain}: why a device got, or did not get, a driver. For a devpath, the device's
  * current uevent properties go through the rules (as an {@code add}); for each {@code kmod load}
  * it reports the lookup (modprobe.d alias lines and modules.alias patterns that match, with
- * where they came from), each module's blacklist, options and install lines (file:line), its
+ * where they came from), each module's blacklist, deny, options and install lines (file:line), its
  * load plan, its state in the kernel, and the event log's history for the device. Reads only.
  */
 public final class Explainer {
@@ -131,6 +131,7 @@ public final class Explainer {
                 why.add("blacklisted at " + b.file() + ":" + b.line());
             }
         }
+        ctx.denied(m).ifPresent(d -> out.add("    deny " + d.module() + " (" + d.where() + ")"));
         config.optionLines(m.name(), m.alias()).forEach(o ->
                 out.add("    options " + o.module() + " " + o.options() + " (" + o.file() + ":" + o.line() + ")"));
         config.install(m.name()).ifPresent(i ->
@@ -140,6 +141,10 @@ public final class Explainer {
         out.add("    plan:");
         for (LoadStep s : plan.steps()) {
             out.add("      " + step(s) + (s.required() ? "" : " (softdep)"));
+            if (s instanceof LoadStep.Denied d && s.required() && !inKernel(d.module()) && !inKernel(d.denied())) {
+                why.add((d.denied().equals(d.module()) ? d.module() : "its dependency " + d.denied())
+                        + " is denied at " + d.where());
+            }
         }
         out.add("    state: " + st.name().toLowerCase());
         if (st == ModuleState.BUILTIN) {
@@ -153,7 +158,16 @@ public final class Explainer {
         }
     }
 
+    private boolean inKernel(String module) {
+        ModuleState st = kernel.state(module);
+        return st == ModuleState.LIVE || st == ModuleState.BUILTIN;
+    }
+
     private static String step(LoadStep s) {
+        if (s instanceof LoadStep.Denied d) {
+            return step(d.step()) + " [denied: " + (d.denied().equals(d.module()) ? "" : "dependency " + d.denied()
+                    + " ") + "at " + d.where() + "]";
+        }
         if (s instanceof LoadStep.Insert i) {
             return "insmod " + i.path() + (i.options().isBlank() ? "" : " " + i.options().strip());
         } else if (s instanceof LoadStep.Install i) {
@@ -223,7 +237,9 @@ public final class Explainer {
         }
         EventRecord last = recs.get(recs.size() - 1);
         for (EventRecord.Outcome o : last.outcomes()) {
-            if (o.result() == EventRecord.Result.FAILED) {
+            if (o.result() == EventRecord.Result.DENIED) {
+                out.add("why not: the last load of " + o.what() + " was refused (" + o.detail() + ")");
+            } else if (o.result() == EventRecord.Result.FAILED) {
                 out.add("why not: the last load of " + o.what() + " failed"
                         + (o.errno() != null ? " with " + o.errno().name() : "")
                         + (o.detail() != null ? " (" + o.detail() + ")" : ""));

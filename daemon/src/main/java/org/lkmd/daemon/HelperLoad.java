@@ -61,6 +61,8 @@ final class HelperLoad {
             r.errors().forEach(e -> messages.add("modprobe: ERROR: " + e));
             if (r.failed() && r.fromCache()) {
                 log.debug("Module {} for the {} failed before: {}", r.module().name(), origin, r.message());
+            } else if (r.kind() == Prober.Kind.DENIED) {
+                log.warn("Refused to load module {} for the {}: {}", r.module().name(), origin, r.message());
             } else if (r.failed()) {
                 log.warn("Failed to load module {} for the {}: {}", r.module().name(), origin, r.message());
             } else if (r.kind() == Prober.Kind.LOADED || r.kind() == Prober.Kind.DRY_RUN) {

@@ -42,6 +42,7 @@ final class ProbeRecords {
             case BLACKLISTED -> EventRecord.Result.BLACKLISTED;
             case DRY_RUN -> EventRecord.Result.DRY_RUN;
             case FAILED -> EventRecord.Result.FAILED;
+            case DENIED -> EventRecord.Result.DENIED;
         };
     }
 }

@@ -93,6 +93,7 @@ public final class SnapshotLoader {
         Path modulesDir = modulesDir();
         ParseResult<ModprobeConfig> modprobe = ModprobeConfigLoader.load(root, modulesDir, List.of());
         diags.addAll(modprobe.diagnostics());
+        modprobe.value().ifPresent(m -> diags.addAll(ModprobeConfigLoader.denyInKmodDirs(root, m)));
         long t2 = System.nanoTime();
         ParseResult<ModuleIndex> index = new ModuleIndexLoader().load(modulesDir);
         diags.addAll(index.diagnostics());

@@ -24,11 +24,15 @@ public final class SourceStamps {
     private SourceStamps() {
     }
 
-    /** Every directory whose contents feed a snapshot: rules, modprobe.d, {@code /etc/lkmd}, the module dir. */
+    /**
+     * Every directory whose contents feed a snapshot: rules, kmod's modprobe.d and lkmd's own
+     * ({@code /etc/lkmd/modprobe.d}...), {@code /etc/lkmd}, the module dir.
+     */
     public static List<Path> dirs(Root root, Path modulesDir, Path configFile) {
         List<Path> out = new ArrayList<>();
         RulesLoader.DIRS.forEach(d -> out.add(root.resolve(d)));
         ModprobeConfigLoader.DIRS.forEach(d -> out.add(root.resolve(d)));
+        ModprobeConfigLoader.LKMD_DIRS.forEach(d -> out.add(root.resolve(d)));
         out.add(configFile.toAbsolutePath().getParent());
         out.add(modulesDir);
         return out;

@@ -86,7 +86,9 @@ public record EventRecord(long seqnum, String action, String devpath, String sub
 
     /** How one module (or program) fared. */
     public enum Result {
-        LOADED, ALREADY_LOADED, BUILTIN, BLACKLISTED, NOT_FOUND, FAILED, DRY_RUN, PROGRAM_RAN, PROGRAM_FAILED
+        LOADED, ALREADY_LOADED, BUILTIN, BLACKLISTED, NOT_FOUND, FAILED, DRY_RUN, PROGRAM_RAN, PROGRAM_FAILED,
+        /** Refused by lkmd's {@code deny} line (named in the outcome's detail): nothing loaded. */
+        DENIED
     }
 
     /**

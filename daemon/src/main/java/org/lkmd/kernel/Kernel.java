@@ -3,6 +3,7 @@ package org.lkmd.kernel;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -55,6 +56,13 @@ public interface Kernel {
      * shows it is in use.
      */
     List<String> boundDevices(String name);
+
+    /**
+     * The module's parameters as the kernel shows them ({@code /sys/module/<name>/parameters/*}),
+     * name to value without the trailing newline; only the readable ones (a parameter registered
+     * with permission 0 has no file, a write-only one cannot be read). Empty when none.
+     */
+    Map<String, String> parameters(String name);
 
     /** {@code /proc/modules}, in the kernel's order (most recently loaded first). */
     List<LoadedModule> loadedModules();

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -155,6 +156,11 @@ public final class LinuxKernel implements Kernel {
     @Override
     public List<String> boundDevices(String name) {
         return sysfs.boundDevices(name);
+    }
+
+    @Override
+    public Map<String, String> parameters(String name) {
+        return sysfs.parameters(name);
     }
 
     @Override

@@ -292,6 +292,11 @@ public final class SimulatedKernel implements Kernel {
     }
 
     @Override
+    public Map<String, String> parameters(String name) {
+        return sysfs.parameters(name);
+    }
+
+    @Override
     public List<LoadedModule> loadedModules() {
         return sysfs.loadedModules();
     }

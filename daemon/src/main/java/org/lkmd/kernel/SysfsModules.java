@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -84,6 +86,27 @@ final class SysfsModules {
             return List.of();
         }
         return List.copyOf(out);
+    }
+
+    /** Longest parameter value read (sysfs shows at most a page). */
+    static final int MAX_PARAM = 4096;
+
+    Map<String, String> parameters(String name) {
+        Map<String, String> out = new TreeMap<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir(name).resolve("parameters"))) {
+            for (Path p : ds) {
+                try (java.io.InputStream in = Files.newInputStream(p)) {
+                    // sysfs files all claim a page's size: read up to one, whatever the size says
+                    String v = new String(in.readNBytes(MAX_PARAM), java.nio.charset.StandardCharsets.ISO_8859_1);
+                    out.put(p.getFileName().toString(), v.endsWith("\n") ? v.substring(0, v.length() - 1) : v);
+                } catch (IOException e) {
+                    // write-only, or gone meanwhile: not shown
+                }
+            }
+        } catch (IOException e) {
+            return Map.of();
+        }
+        return out;
     }
 
     /** {@code /proc/modules} lines as written, empty when there is none. */

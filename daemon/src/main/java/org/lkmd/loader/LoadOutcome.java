@@ -12,7 +12,8 @@ import java.util.List;
  * are recorded in {@link #steps()} and otherwise ignored.
  *
  * @param module  the plan's target module
- * @param status  the target's status, or FAILED when a required step failed
+ * @param status  the target's status, or FAILED when a required step failed, DENIED when a required
+ *                step was refused by a {@code deny} line (then no step was taken)
  * @param errno   the failing step's errno (ETIMEDOUT for a hook killed at its time limit, EINVAL for
  *                a hook's non-zero exit, as libkmod reports it); null unless FAILED
  * @param message kmod's message for the failure; null unless FAILED
@@ -35,7 +36,9 @@ public record LoadOutcome(String module, Status status, Errno errno, String mess
         INSTALL_RAN,
         /** A dry run: the step would have been taken. */
         DRY_RUN,
-        FAILED
+        FAILED,
+        /** Refused by a {@code deny} line (lkmd's own): EPERM, nothing taken. */
+        DENIED
     }
 
     /**
@@ -49,11 +52,12 @@ public record LoadOutcome(String module, Status status, Errno errno, String mess
         }
 
         public boolean failed() {
-            return status == Status.FAILED;
+            return status == Status.FAILED || status == Status.DENIED;
         }
     }
 
+    /** True when a required step failed or was denied. */
     public boolean failed() {
-        return status == Status.FAILED;
+        return status == Status.FAILED || status == Status.DENIED;
     }
 }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -25,7 +26,8 @@ import java.util.function.Consumer;
  * an Insert goes through {@link FileInserter}; an Install runs {@code /bin/sh -c CMD} with
  * {@code MODPROBE_MODULE} set, under a time limit; EEXIST is success (except for the target with
  * {@code firstTime}); a failed non-required (softdep) step is logged and skipped; a failed required
- * step ends the plan.
+ * step ends the plan. A {@link LoadStep.Denied} step that would load something refuses the whole
+ * plan with EPERM before any step is taken when it is required, and is skipped when it is a softdep.
  *
  * <p>Threading: any number of threads may call {@link #load} at once, and independent stacks load
  * in parallel. Work is single-flight per module name: a caller whose step names a module another
@@ -93,11 +95,28 @@ public final class ModuleLoader {
      *                   steps skipped because their module is already in the kernel
      */
     public LoadOutcome load(LoadPlan plan, ProbeRequest request, ModuleStates states, Consumer<LoadStep> beforeStep) {
+        Optional<LoadStep.Denied> refused = refusedFirst(plan, request, states);
+        if (refused.isPresent()) {
+            // nothing is half-applied: a denied required module stops the plan before any step
+            LoadStep.Denied d = refused.get();
+            return new LoadOutcome(plan.module(), LoadOutcome.Status.DENIED, Errno.EPERM, d.message(),
+                    List.of(denied(d)));
+        }
         List<LoadOutcome.Step> done = new ArrayList<>();
         LoadOutcome.Status targetStatus = null;
         for (int i = 0; i < plan.steps().size(); i++) {
             LoadStep step = plan.steps().get(i);
             boolean target = plan.isTarget(i);
+            if (step instanceof LoadStep.Denied d) {
+                if (blocked(d, request, states)) {
+                    // a softdep (required ones were refused above): skipped, the load goes on
+                    LoadOutcome.Step r = denied(d);
+                    done.add(r);
+                    log.warn("Failed to load softdep {} of {}: {}, ignoring", step.module(), plan.module(), r.message());
+                    continue;
+                }
+                step = d.step();
+            }
             LoadOutcome.Step r;
             ModuleState st = request.ignoreLoaded() ? ModuleState.ABSENT
                     : step instanceof LoadStep.Builtin ? ModuleState.BUILTIN : states.of(step.module());
@@ -135,6 +154,39 @@ public final class ModuleLoader {
         // an empty plan (or one without the target) means the resolver found it live already
         return new LoadOutcome(plan.module(), targetStatus != null ? targetStatus : LoadOutcome.Status.ALREADY_LOADED,
                 null, null, done);
+    }
+
+    /**
+     * The required step a {@code deny} line refuses, if any: the target's own when it is refused,
+     * else the first in plan order.
+     */
+    private static Optional<LoadStep.Denied> refusedFirst(LoadPlan plan, ProbeRequest request, ModuleStates states) {
+        LoadStep.Denied first = null;
+        for (int i = 0; i < plan.steps().size(); i++) {
+            if (plan.steps().get(i) instanceof LoadStep.Denied d && d.required() && blocked(d, request, states)) {
+                if (plan.isTarget(i)) {
+                    return Optional.of(d);
+                }
+                if (first == null) {
+                    first = d;
+                }
+            }
+        }
+        return Optional.ofNullable(first);
+    }
+
+    /**
+     * True when the denied step would load something: neither its module nor the denied module is
+     * in the kernel already (a deny never unloads, and a module loaded before the line was written
+     * may be used). Every step counts with {@code --show-depends}.
+     */
+    private static boolean blocked(LoadStep.Denied d, ProbeRequest request, ModuleStates states) {
+        return request.ignoreLoaded() || !(states.inKernel(d.module()) || states.inKernel(d.denied()));
+    }
+
+    private static LoadOutcome.Step denied(LoadStep.Denied d) {
+        return new LoadOutcome.Step(d.module(), LoadOutcome.Status.DENIED, d.required(), Errno.EPERM, -1,
+                d.message());
     }
 
     private LoadOutcome.Step singleFlight(LoadStep step, int insertFlags, Consumer<LoadStep> beforeStep,

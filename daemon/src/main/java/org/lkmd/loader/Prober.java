@@ -18,7 +18,8 @@ import java.util.List;
  * (libkmod's chain), then for each module it stands for libkmod's
  * {@code kmod_module_probe_insert_module}: a module already in the kernel is done (an error with
  * {@code --first-time}); a blacklisted one is skipped; otherwise its plan is made and run by the
- * {@link ModuleLoader}. Each module's kernel state is read once per probe ({@link ModuleStates}).
+ * {@link ModuleLoader}, which refuses it ({@link Kind#DENIED}) when lkmd's {@code deny} names the
+ * module or a hard dependency that would have to load. Each module's kernel state is read once per probe ({@link ModuleStates}).
  * Thread-safe: any number of probes may run at once over one loader.
  */
 public final class Prober {
@@ -43,7 +44,9 @@ public final class Prober {
 
     /** Why a probe of one module ended as it did. */
     public enum Kind {
-        LOADED, ALREADY_LOADED, BUILTIN, BLACKLISTED, DRY_RUN, FAILED
+        LOADED, ALREADY_LOADED, BUILTIN, BLACKLISTED, DRY_RUN, FAILED,
+        /** Refused by lkmd's {@code deny} (the module or a hard dependency): EPERM, nothing loaded. */
+        DENIED
     }
 
     /**
@@ -55,20 +58,27 @@ public final class Prober {
      * @param message kmod's wording of the error (without a program prefix); null unless FAILED
      */
     public record Result(ModuleRef module, Kind kind, LoadPlan plan, LoadOutcome outcome, Errno errno, String message) {
+        /** True when the module did not load: it failed, or a {@code deny} line refused it. */
         public boolean failed() {
-            return kind == Kind.FAILED;
+            return kind == Kind.FAILED || kind == Kind.DENIED;
         }
 
         /** True when the plan's failing step was an install command (kmod then names it before the insert). */
         public boolean failedInCommand() {
-            return failed() && plan != null && outcome != null
-                    && plan.steps().get(outcome.steps().size() - 1) instanceof LoadStep.Install;
+            if (!failed() || plan == null || outcome == null) {
+                return false;
+            }
+            LoadStep last = plan.steps().get(outcome.steps().size() - 1);
+            return (last instanceof LoadStep.Denied d ? d.step() : last) instanceof LoadStep.Install;
         }
 
         /** modprobe's ERROR lines for a failure (without the {@code modprobe: ERROR: } prefix); empty otherwise. */
         public List<String> errors() {
             if (!failed()) {
                 return List.of();
+            }
+            if (kind == Kind.DENIED) {
+                return List.of(message);
             }
             String insert = ModuleLoader.insertMessage(module.name(), errno);
             // libkmod names the command first, then modprobe reports the insert as failed
@@ -131,7 +141,8 @@ public final class Prober {
                 n -> states.of(n) == ModuleState.BUILTIN);
         LoadOutcome o = loader.load(plan, req, states, listener::beforeStep);
         if (o.failed()) {
-            return new Result(mod, Kind.FAILED, plan, o, o.errno(), o.message());
+            return new Result(mod, o.status() == LoadOutcome.Status.DENIED ? Kind.DENIED : Kind.FAILED, plan, o,
+                    o.errno(), o.message());
         }
         Kind k = switch (o.status()) {
             case DRY_RUN -> Kind.DRY_RUN;

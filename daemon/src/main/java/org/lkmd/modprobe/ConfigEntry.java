@@ -26,4 +26,15 @@ public sealed interface ConfigEntry {
 
     record WeakdepLine(Weakdep weakdep, String file, int line) implements ConfigEntry {
     }
+
+    /**
+     * lkmd's {@code deny NAME}: the module is never loaded by lkmd, by any path (kmod's tools do not
+     * know the line and ignore it with an error).
+     */
+    record Deny(String module, String file, int line) implements ConfigEntry {
+        /** {@code FILE:LINE}, as {@code explain} and messages name the line. */
+        public String where() {
+            return file + ":" + line;
+        }
+    }
 }

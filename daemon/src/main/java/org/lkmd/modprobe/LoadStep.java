@@ -34,4 +34,29 @@ public sealed interface LoadStep {
     /** Named by the configuration but with no file in the index: loading it fails (ENOSYS). */
     record Missing(String module, boolean required) implements LoadStep {
     }
+
+    /**
+     * A step lkmd may not take: {@code denied} (the step's own module, or one of its hard
+     * dependencies) is named by a {@code deny} line at {@code where} (FILE:LINE). When the denied
+     * module is in the kernel already (loaded before the line was written), nothing needs loading
+     * for it and {@code step} is taken as usual.
+     */
+    record Denied(LoadStep step, String denied, String where) implements LoadStep {
+        @Override
+        public String module() {
+            return step.module();
+        }
+
+        @Override
+        public boolean required() {
+            return step.required();
+        }
+
+        /** kmod-style words for the refusal, without a program prefix. */
+        public String message() {
+            return "could not insert '" + module() + "': "
+                    + (denied.equals(module()) ? "denied" : "its dependency '" + denied + "' is denied")
+                    + " by " + where;
+        }
+    }
 }

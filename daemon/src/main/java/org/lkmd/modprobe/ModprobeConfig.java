@@ -3,7 +3,9 @@ package org.lkmd.modprobe;
 import org.lkmd.index.Fnmatch;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -16,7 +18,8 @@ import java.util.Optional;
  *       joined with single spaces;</li>
  *   <li>{@code install}, {@code remove}, {@code softdep}, {@code weakdep}: the first line whose
  *       glob matches the module name wins;</li>
- *   <li>{@code blacklist}: exact names.</li>
+ *   <li>{@code blacklist}: exact names;</li>
+ *   <li>{@code deny} (lkmd's own): exact names; the first line naming the module is the one cited.</li>
  * </ul>
  * Immutable.
  */
@@ -29,6 +32,7 @@ public final class ModprobeConfig {
     private final List<ConfigEntry.Blacklist> blacklist = new ArrayList<>();
     private final List<ConfigEntry.SoftdepLine> softdeps = new ArrayList<>();
     private final List<ConfigEntry.WeakdepLine> weakdeps = new ArrayList<>();
+    private final Map<String, ConfigEntry.Deny> denies = new LinkedHashMap<>();
 
     // The globs, compiled once: matching compiled-on-each-call softdep patterns was the largest cost of
     // planning a load for a uevent (a Fnmatch built per softdep line per module of every plan).
@@ -55,6 +59,8 @@ public final class ModprobeConfig {
                 softdeps.add(s);
             } else if (e instanceof ConfigEntry.WeakdepLine w) {
                 weakdeps.add(w);
+            } else if (e instanceof ConfigEntry.Deny d) {
+                denies.putIfAbsent(d.module(), d);
             }
         }
         aliases.forEach(a -> aliasGlobs.add(Fnmatch.compile(a.pattern())));
@@ -170,6 +176,21 @@ public final class ModprobeConfig {
         return false;
     }
 
+    /** The first {@code deny} line naming exactly this (normalized) module. */
+    public Optional<ConfigEntry.Deny> denied(String module) {
+        return denies.isEmpty() ? Optional.empty() : Optional.ofNullable(denies.get(module));
+    }
+
+    /** True when any {@code deny} line is configured. */
+    public boolean hasDenies() {
+        return !denies.isEmpty();
+    }
+
+    /** Every {@code deny} line in parse order (the first per module). */
+    public List<ConfigEntry.Deny> denies() {
+        return List.copyOf(denies.values());
+    }
+
     /**
      * {@code modprobe -c}'s configuration part: blacklist, install, remove, alias, options,
      * softdep, weakdep lines, each kind in parse order.
@@ -184,5 +205,7 @@ public final class ModprobeConfig {
                 .append(s.softdep().plain()).append('\n'));
         weakdeps.forEach(w -> out.append("weakdep ").append(w.weakdep().pattern()).append(' ')
                 .append(String.join(" ", w.weakdep().deps())).append('\n'));
+        // lkmd's own lines, after kmod's (kmod prints none: its output is unchanged without them)
+        denies.values().forEach(d -> out.append("deny ").append(d.module()).append('\n'));
     }
 }

@@ -19,13 +19,23 @@ import java.util.TreeMap;
  * {@code *.alias} files (not starting with '.') of kmod's directories, a file name in an earlier
  * directory hiding the same name in later ones, all survivors parsed in byte order of their
  * names whatever their directory, with the module directory's {@code modules.softdep} and
- * {@code modules.weakdep} sorted in among them; then the kernel command line.
- * {@code -C PATH} replaces the directories with the given files or directories.
+ * {@code modules.weakdep} sorted in among them; then lkmd's own directories ({@link #LKMD_DIRS},
+ * which kmod never reads: the place for {@code deny}), with the same rules among themselves; then
+ * the kernel command line. {@code -C PATH} replaces all the directories with the given files or
+ * directories.
  */
 public final class ModprobeConfigLoader {
     /** kmod's directories, highest priority first. */
     public static final List<String> DIRS = List.of("/etc/modprobe.d", "/run/modprobe.d",
             "/usr/local/lib/modprobe.d", "/usr/lib/modprobe.d", "/lib/modprobe.d");
+
+    /**
+     * lkmd's modprobe.d-syntax directories, highest priority first: read by lkmd only, after kmod's
+     * files. kmod's tools (and udev's kmod builtin, and the kernel's fallback to kmod's modprobe)
+     * never read them, so a {@code deny} line here does not make kmod print an error at every run.
+     */
+    public static final List<String> LKMD_DIRS = List.of("/etc/lkmd/modprobe.d", "/run/lkmd/modprobe.d",
+            "/usr/lib/lkmd/modprobe.d");
 
     /** Largest config file read; a larger one is reported and skipped. */
     public static final long MAX_FILE = 4L << 20;
@@ -60,8 +70,14 @@ public final class ModprobeConfigLoader {
                 }
             }
         }
+        Map<String, Path> lkmdFiles = new TreeMap<>(ModprobeConfigLoader::byteOrder);
+        if (override.isEmpty()) {
+            LKMD_DIRS.forEach(d -> collect(root.resolve(d), lkmdFiles, diags));
+        }
+        List<Path> ordered = new ArrayList<>(files.values());
+        ordered.addAll(lkmdFiles.values());
         List<ConfigEntry> entries = new ArrayList<>();
-        for (Path p : files.values()) {
+        for (Path p : ordered) {
             try {
                 if (Files.size(p) > MAX_FILE) {
                     diags.add(Diagnostic.error(p.toString(), 0, "file larger than " + (MAX_FILE >> 20) + " MiB, ignored"));
@@ -109,6 +125,27 @@ public final class ModprobeConfigLoader {
         } catch (IOException e) {
             diags.add(Diagnostic.error(path.toString(), 0, "cannot list: " + reason(e)));
         }
+    }
+
+    /**
+     * A warning (file:line) for each {@code deny} line in a directory kmod reads: kmod's modprobe,
+     * udev's kmod builtin and the kernel's fallback to kmod print an error for the line at every
+     * run. lkmd honours it all the same; the warning names lkmd's own directory.
+     */
+    public static List<Diagnostic> denyInKmodDirs(Root root, ModprobeConfig config) {
+        List<Path> kmodDirs = DIRS.stream().map(root::resolve).toList();
+        List<Diagnostic> out = new ArrayList<>();
+        for (ConfigEntry e : config.entries()) {
+            if (e instanceof ConfigEntry.Deny d) {
+                Path parent = Path.of(d.file()).getParent();
+                if (parent != null && kmodDirs.contains(parent)) {
+                    out.add(Diagnostic.warning(d.file(), d.line(), "'deny' is lkmd's own: kmod's tools (modprobe, "
+                            + "udev's kmod builtin) print an error for this line at every run; move it to "
+                            + LKMD_DIRS.get(0) + "/"));
+                }
+            }
+        }
+        return out;
     }
 
     private static String reason(IOException e) {

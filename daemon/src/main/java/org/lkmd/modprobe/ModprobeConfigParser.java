@@ -22,7 +22,8 @@ import java.util.Optional;
  *       left open makes the line bad.</li>
  * </ul>
  * A bad line is reported ({@code file:line: ignoring bad line starting with 'WORD'}) and skipped;
- * the rest of the file applies.
+ * the rest of the file applies. Besides kmod's commands it reads lkmd's {@code deny NAME} (exactly
+ * one module name; kmod's own parser rejects the line).
  */
 public final class ModprobeConfigParser {
     /** Longest logical line accepted; a longer one is reported and skipped. */
@@ -113,6 +114,19 @@ public final class ModprobeConfigParser {
                 String rest = t.rest();
                 yield module.isPresent() && rest != null
                         ? new ConfigEntry.WeakdepLine(new Weakdep(module.get(), words(rest)), file, lineNo) : null;
+            }
+            case "deny" -> {
+                // lkmd's own: exactly one module name; a bare or wordy line would deny nothing or
+                // the wrong thing, so it is reported and skipped
+                String word = t.next();
+                Optional<String> module = word == null || t.next() != null ? Optional.empty()
+                        : ModuleNames.normalizeAlias(word);
+                if (module.isEmpty()) {
+                    diagnostics.add(Diagnostic.error(file, lineNo,
+                            "ignoring bad line starting with 'deny': one module name expected"));
+                    yield null;
+                }
+                yield new ConfigEntry.Deny(ModuleNames.normalizeName(module.get()), file, lineNo);
             }
             case "include", "config" -> {
                 diagnostics.add(Diagnostic.error(file, lineNo,

@@ -25,7 +25,9 @@ import java.util.function.Predicate;
  * <p>Probe list for a module M (kmod's order): each of M's hard dependencies, deepest first, with
  * its softdeps' {@code pre} modules (their own stacks) before it and {@code post} modules after
  * it; then M the same way. A module with softdeps has its install command ignored. M and its hard
- * dependencies are "required": a failure there stops the load; softdep failures do not.
+ * dependencies are "required": a failure there stops the load; softdep failures do not. A step
+ * whose module, or one of whose hard dependencies, is named by lkmd's {@code deny} comes as
+ * {@link LoadStep.Denied}.
  */
 public final class ResolveContext {
     private final ModprobeConfig config;
@@ -285,20 +287,46 @@ public final class ResolveContext {
             }
             String opts = joinOptions(options(m), m == mod ? extraOptions : null);
             String cmd = installCommand(m);
+            LoadStep step;
+            Path p;
             if (cmd != null && !m.ignoreCommand) {
-                steps.add(new LoadStep.Install(m.name(), cmd, opts, m.required));
-                continue;
-            }
-            Path p = path(m);
-            if (p != null) {
-                steps.add(new LoadStep.Insert(m.name(), p, opts, m.required));
+                step = new LoadStep.Install(m.name(), cmd, opts, m.required);
+            } else if ((p = path(m)) != null) {
+                step = new LoadStep.Insert(m.name(), p, opts, m.required);
             } else if (m.builtin || sysfsBuiltin.test(m.name())) {
-                steps.add(new LoadStep.Builtin(m.name(), m.required));
+                step = new LoadStep.Builtin(m.name(), m.required);
             } else {
-                steps.add(new LoadStep.Missing(m.name(), m.required));
+                step = new LoadStep.Missing(m.name(), m.required);
             }
+            steps.add(step instanceof LoadStep.Builtin ? step : denied(m, step));
         }
         return new LoadPlan(mod.name(), query, steps, target);
+    }
+
+    /**
+     * The step as lkmd may take it: wrapped as {@link LoadStep.Denied} when a {@code deny} line
+     * names the module or one of its hard dependencies (the module itself first), else as it is.
+     */
+    private LoadStep denied(ModuleRef m, LoadStep step) {
+        if (!config.hasDenies()) {
+            return step;
+        }
+        Optional<ConfigEntry.Deny> d = config.denied(m.name());
+        if (d.isPresent()) {
+            return new LoadStep.Denied(step, m.name(), d.get().where());
+        }
+        for (ModuleRef dep : dependencies(m)) {
+            d = config.denied(dep.name());
+            if (d.isPresent()) {
+                return new LoadStep.Denied(step, dep.name(), d.get().where());
+            }
+        }
+        return step;
+    }
+
+    /** The {@code deny} line naming this module, if any (lkmd's own directive). */
+    public Optional<ConfigEntry.Deny> denied(ModuleRef mod) {
+        return config.denied(mod.name());
     }
 
     /**

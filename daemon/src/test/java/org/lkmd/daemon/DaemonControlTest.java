@@ -42,7 +42,9 @@ class DaemonControlTest {
                 List.of(), 0, false, 0, List.of(new FailureCache.Entry(
                         new FailureCache.Key("amd64_edac", Path.of("/lib/modules/6.1.0-test/amd64_edac.ko"), null),
                         new FailureCache.FileId(true, 10, 20, null), Errno.ENODEV,
-                        "could not insert 'amd64_edac': No such device", started.plusSeconds(6), started.plusSeconds(80), 15)));
+                        "could not insert 'amd64_edac': No such device", started.plusSeconds(6), started.plusSeconds(80), 15)),
+                List.of(new InitramfsDrift.Finding("snd_pcsp", InitramfsDrift.Kind.OPTIONS, "/etc/modprobe.d/a.conf:1",
+                        "module snd_pcsp was loaded before lkmd started with other parameters")));
     }
 
     @Test
@@ -69,6 +71,10 @@ class DaemonControlTest {
         assertEquals(12, o.get("resynced_devices").getAsLong());
         assertEquals("seq 9 /devices/x: m failed ENOENT (gone)", o.getAsJsonArray("last_errors").get(0).getAsString());
         assertFalse(o.getAsJsonObject("autoclean").get("enabled").getAsBoolean());
+        JsonObject drift = o.getAsJsonArray("initramfs_drift").get(0).getAsJsonObject();
+        assertEquals("snd_pcsp", drift.get("module").getAsString());
+        assertEquals("options", drift.get("kind").getAsString());
+        assertEquals("/etc/modprobe.d/a.conf:1", drift.get("where").getAsString());
         JsonObject cached = o.getAsJsonArray("failure_cache").get(0).getAsJsonObject();
         assertEquals("amd64_edac", cached.get("module").getAsString());
         assertEquals("/lib/modules/6.1.0-test/amd64_edac.ko", cached.get("path").getAsString());

@@ -100,4 +100,23 @@ class ExplainerTest {
         assertTrue(out.contains("  module vfat (via fs_vfat)"), out.toString());
         assertEquals("  kernel request fs-vfat at 2026-12-05T12:00:00Z (3 ms): vfat loaded (fat)", out.get(out.size() - 1));
     }
+
+    @Test
+    void aDenyIsNamedWithFileAndLineForTheModuleAndForWhatNeedsIt() throws Exception {
+        Path dir = Path.of(root.resolve("/etc/lkmd/modprobe.d").toString());
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Files.writeString(dir.resolve("deny.conf"), "deny mod_b\n");
+        snapshot = new SnapshotLoader(root, ScenarioRoot.RELEASE, Clock.systemUTC()).load(2, false).value().orElseThrow();
+        String conf = dir.resolve("deny.conf").toString();
+        String ko = modulesDir + "/kernel/drivers/stack/";
+        List<String> out = explain(PCI, null);
+        assertTrue(out.contains("      insmod " + ko + "mod_b.ko [denied: at " + conf + ":1]"), out.toString());
+        assertTrue(out.contains("      insmod " + ko + "mod_c.ko [denied: dependency mod_b at " + conf + ":1]"),
+                out.toString());
+        assertTrue(out.contains("    why not: its dependency mod_b is denied at " + conf + ":1"), out.toString());
+        List<String> self = explain("mod-b", null);
+        assertTrue(self.contains("    deny mod_b (" + conf + ":1)"), self.toString());
+        assertTrue(self.contains("    why not: mod_b is denied at " + conf + ":1"), self.toString());
+        assertTrue(self.stream().noneMatch(l -> l.contains("verdict: would load")), self.toString());
+    }
 }

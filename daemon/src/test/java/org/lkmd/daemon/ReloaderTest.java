@@ -62,6 +62,22 @@ class ReloaderTest {
     }
 
     @Test
+    void anEditInLkmdsOwnModprobeDirectoryReloadsAndIsAmongTheSources() throws Exception {
+        Path own = root.resolve("etc/lkmd/modprobe.d");
+        Files.createDirectories(own);
+        Path modules = root.resolve("lib/modules/6.1.0-test");
+        Path config = root.resolve("etc/lkmd/lkmd.toml");
+        AtomicInteger reloads = new AtomicInteger();
+        try (Reloader r = new Reloader(Root.of(root), modules, config, "6.1.0-test",
+                new DaemonConfig.Reload(true, false, Duration.ofMillis(100)), reloads::incrementAndGet).start()) {
+            Thread.sleep(200);
+            Files.writeString(own.resolve("deny.conf"), "deny e1000\n");
+            assertTrue(waitFor(() -> reloads.get() == 1, Duration.ofSeconds(10)), "no reload after an edit");
+        }
+        assertTrue(SourceStamps.scan(Root.of(root), modules, config).containsKey(own.resolve("deny.conf").toString()));
+    }
+
+    @Test
     void withEveryDirectoryWatchedTheIdleWatcherHasNoTimerAndADeletedOneIsLookedForAgain() throws Exception {
         Path modules = root.resolve("lib/modules/6.1.0-test");
         Path config = root.resolve("etc/lkmd/lkmd.toml");

@@ -293,6 +293,7 @@ class ModuleLoaderTest {
         @Override public List<String> holders(String name) { return k.holders(name); }
         @Override public List<String> boundDevices(String name) { return k.boundDevices(name); }
         @Override public List<LoadedModule> loadedModules() { return k.loadedModules(); }
+        @Override public java.util.Map<String, String> parameters(String name) { return k.parameters(name); }
         @Override public Set<String> compressionAlgorithms() { return k.compressionAlgorithms(); }
     }
 }

@@ -71,4 +71,13 @@ class ModprobeConfigParserTest {
         Parsed p = parse("weakdep foo bar baz\ninstall i1   /bin/true  x\nremove r-1 /bin/false\n");
         assertEquals("install i1   /bin/true  x\nremove r_1 /bin/false\nweakdep foo bar baz\n", p.dump());
     }
+
+    @Test
+    void denyTakesExactlyOneNameNormalisedAsKmodDoes() {
+        Parsed p = parse("deny e1000-e\ndeny\ndeny a b\ndeny snd_hda_intel\t\nblacklist x\ndeny e1000_e\n");
+        assertEquals("blacklist x\ndeny e1000_e\ndeny snd_hda_intel\n", p.dump());
+        assertEquals(List.of(
+                "a.conf:2: ignoring bad line starting with 'deny': one module name expected",
+                "a.conf:3: ignoring bad line starting with 'deny': one module name expected"), p.diagnostics());
+    }
 }

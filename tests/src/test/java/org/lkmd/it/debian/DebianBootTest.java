@@ -345,6 +345,98 @@ class DebianBootTest {
     }
 
     @Test
+    @Order(7)
+    void denyStopsEveryWayALoadStartsAndAModuleLoadedBeforeLkmdWithOtherOptionsIsTold() throws Exception {
+        onLkmdBoot(g -> {
+            String conf = "/etc/lkmd/modprobe.d/lkmdtest-deny.conf";
+            String devpath = g.ok(E1000).strip();
+            assertTrue(!devpath.isEmpty(), "the e1000 hot-added in step 6 is not there");
+            Set<String> before = procModules(g);
+            assertTrue(before.contains("e1000"), "e1000 (step 6) not loaded");
+            for (String m : List.of("8021q", "garp", "jfs", "minix", "nbd")) {
+                assertTrue(!before.contains(m), m + " already loaded: its refusal cannot be shown");
+            }
+            double t = g.uptime();
+            try {
+                // lkmd's own directory (kmod never reads it, so kmod prints no error for the lines)
+                g.ok("mkdir -p /etc/lkmd/modprobe.d && printf '# lkmd test\\ndeny garp\\ndeny jfs\\ndeny e1000\\ndeny minix\\n'"
+                        + " > " + conf + " && lkmd reload");
+                assertTrue(g.run("/sbin/modprobe -n -q jfs 2>&1").out().isEmpty(), "kmod read lkmd's directory");
+                // e1000 is live: the deny unloads nothing, one line says so
+                assertTrue(g.run(journalWait("Module e1000 is live: the deny at " + conf + ":4", t, 60)).ok(),
+                        "no line about the live e1000: " + journal(g, t));
+                assertTrue(procModules(g).contains("e1000"), "the deny unloaded e1000");
+
+                // (a) a dependency: 8021q needs garp (and stp, llc, mrp); nothing of the stack loads
+                DebianGuest.Cmd dep = g.run("lkmd modprobe 8021q 2>&1");
+                assertEquals(1, dep.rc(), dep.toString());
+                assertTrue(dep.out().contains("modprobe: ERROR: could not insert '8021q': its dependency 'garp' is denied by "
+                        + conf + ":2"), dep.toString());
+                // (b) an explicit lkmd modprobe
+                DebianGuest.Cmd jfs = g.run("lkmd modprobe jfs 2>&1");
+                assertEquals(1, jfs.rc(), jfs.toString());
+                assertTrue(jfs.out().contains("modprobe: ERROR: could not insert 'jfs': denied by " + conf + ":3"), jfs.toString());
+                // (c) a uevent's kmod load: the device is there, its driver gone
+                g.ok("rmmod e1000 && echo add > /sys" + devpath + "/uevent");
+                // (journalWait's text goes into single quotes: the quoted module names are checked after)
+                assertTrue(g.run(journalWait("Not loading module e1000 for " + devpath + ": could not insert", t, 120)).ok(),
+                        "no refusal for the uevent: " + journal(g, t));
+                assertTrue(journal(g, t).stream().anyMatch(l -> l.contains("Not loading module e1000 for " + devpath
+                        + ": could not insert 'e1000': denied by " + conf + ":4")), "refusal of e1000: " + journal(g, t));
+                // (d) the kernel's request, through lkmd's helper to the daemon
+                g.run("mount -t minix none /mnt 2>/dev/null", 120);
+                assertTrue(g.run(journalWait("Refused to load module minix for the kernel request fs-minix", t, 60)).ok(),
+                        "no refusal for fs-minix: " + journal(g, t));
+                assertTrue(journal(g, t).stream().anyMatch(l -> l.contains("Refused to load module minix for the kernel request"
+                        + " fs-minix: could not insert 'minix': denied by " + conf + ":5")), "refusal of minix: " + journal(g, t));
+                Set<String> now = procModules(g);
+                for (String m : List.of("8021q", "garp", "stp", "llc", "mrp", "jfs", "minix", "e1000")) {
+                    // stp, llc and mrp are not denied: not loaded either, since what needed them was refused
+                    assertTrue(!now.contains(m) || (before.contains(m) && !m.equals("e1000")), m + " loaded despite the deny");
+                }
+                // explain names the line, and the history has each refusal with its origin
+                String req = g.ok("lkmd explain fs-minix");
+                assertTrue(req.contains("    deny minix (" + conf + ":5)") && req.contains("why not: minix is denied at " + conf + ":5")
+                        && req.contains("kernel request fs-minix at ") && req.contains("minix denied with EPERM"), req);
+                String dev = g.ok("lkmd explain " + devpath);
+                assertTrue(dev.contains("    deny e1000 (" + conf + ":4)") && dev.contains("e1000 denied with EPERM"), dev);
+                System.out.println("lkmd boot: deny refused 8021q (via garp), jfs, e1000 for " + devpath + ", fs-minix");
+            } finally {
+                g.ok("rm -f " + conf + " && rmdir /etc/lkmd/modprobe.d && lkmd reload");
+            }
+            // the line gone, the device's driver loads again (later steps need e1000)
+            g.ok("echo add > /sys" + devpath + "/uevent");
+            assertTrue(g.run(moduleWait("e1000", 120)).ok(), "e1000 not loaded once the deny was removed: " + journal(g, t));
+
+            // initramfs drift: a module in the kernel before lkmd starts, with other options than modprobe.d now gives
+            String drift = "/etc/modprobe.d/lkmdtest-drift.conf";
+            g.ok("systemctl stop lkmd-kernel.socket lkmd.service && /sbin/modprobe nbd nbds_max=2"
+                    + " && printf 'options nbd nbds_max=4\\n' > " + drift);
+            double t2 = g.uptime();
+            try {
+                g.ok("systemctl start lkmd-kernel.socket lkmd.service");
+                assertEquals("active", g.waitActive(), "lkmd after the start with nbd loaded");
+                String told = "module nbd was loaded before lkmd started with other parameters than modprobe.d gives: nbds_max=4 ("
+                        + drift + ":1) but live nbds_max=2; rebuild the initramfs with update-initramfs -u";
+                List<String> warned = g.ok("journalctl -b -u lkmd -p warning -o cat --no-pager").lines()
+                        .filter(l -> l.contains("was loaded before lkmd started")).toList();
+                List<String> since = journal(g, t2).stream().filter(l -> l.contains("was loaded before lkmd started")).toList();
+                System.out.println("lkmd boot: drift lines at the start with nbd loaded: " + since);
+                assertTrue(warned.stream().anyMatch(l -> l.contains(told)), "no drift warning for nbd: " + journal(g, t2));
+                // a real Debian system's own modprobe.d, initramfs and earlier loads give no other warning
+                assertEquals(1, since.size(), "drift lines other than nbd's: " + since);
+                String status = g.ok("lkmd status");
+                assertTrue(status.contains("initramfs drift:") && status.contains(told), status);
+                String json = g.ok("lkmd status --json");
+                assertTrue(json.contains("\"initramfs_drift\"") && json.contains("nbds_max=4"), json);
+            } finally {
+                g.ok("rm -f " + drift + " && /sbin/modprobe -r nbd && systemctl restart lkmd.service");
+            }
+            assertEquals("active", g.waitActive());
+        });
+    }
+
+    @Test
     @Order(8)
     void aStartWithoutTheModuleIndexRebuildsItAndLoadsThePresentDevicesDrivers() throws Exception {
         onLkmdBoot(g -> {
