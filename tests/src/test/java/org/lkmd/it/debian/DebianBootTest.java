@@ -345,7 +345,7 @@ class DebianBootTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void denyStopsEveryWayALoadStartsAndAModuleLoadedBeforeLkmdWithOtherOptionsIsTold() throws Exception {
         onLkmdBoot(g -> {
             String conf = "/etc/lkmd/modprobe.d/lkmdtest-deny.conf";
@@ -437,7 +437,7 @@ class DebianBootTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aStartWithoutTheModuleIndexRebuildsItAndLoadsThePresentDevicesDrivers() throws Exception {
         onLkmdBoot(g -> {
             String dir = "/lib/modules/$(uname -r)";
@@ -460,7 +460,7 @@ class DebianBootTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void autocleanUnloadsOnlyADriverWhoseDeviceIsGone() throws Exception {
         onLkmdBoot(g -> {
             Set<String> initramfs = modules(g).pre;
@@ -490,7 +490,7 @@ class DebianBootTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void aWedgedWorkerStopsTheWatchdogAndSystemdRestartsLkmd() throws Exception {
         onLkmdBoot(g -> {
             // one worker, hooks that may run an hour, the watchdog at 20 s; then usbhid's install hook never ends
@@ -529,7 +529,7 @@ class DebianBootTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void badInputsFailTheUnitWithAClearMessage() throws Exception {
         onLkmdBoot(g -> {
             failsWith(g, "a missing /etc/lkmd/lkmd.toml", "mv /etc/lkmd/lkmd.toml /root/lkmd.toml.away",
@@ -546,7 +546,7 @@ class DebianBootTest {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void aKernelUpgradeAndUpdateInitramfsMakeAnInitrdThatKeepsUdevsDriverRules() throws Exception {
         onLkmdBoot(g -> {
             String running = g.ok("uname -r").strip();
@@ -596,7 +596,7 @@ class DebianBootTest {
     // ---- boot 2: udev, the reference ---------------------------------------------------------------
 
     @Test
-    @Order(13)
+    @Order(14)
     void udevLoadsTheSameModulesAsLkmd() throws Exception {
         lkmd.close(); // one guest at a time: 2 host cores
         // the upgraded system on its new kernel (figures only: the image on its own kernel, as boot 1)
@@ -634,7 +634,7 @@ class DebianBootTest {
     // ---- boot 3: the upgraded system, read-only root ------------------------------------------------
 
     @Test
-    @Order(14)
+    @Order(15)
     void lkmdStartsOnTheNewKernelFromItsNewInitrdOnAReadOnlyRoot() throws Exception {
         assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
         assumeTrue(upgraded != null, "the lkmd boot did not upgrade its kernel");
@@ -671,7 +671,7 @@ class DebianBootTest {
     }
 
     @Test
-    @Order(15)
+    @Order(16)
     void removeReinstallAndPurgeFollowDebianPolicy() throws Exception {
         assumeFalse(FIGURES_ONLY, "lkmd.debian.figuresOnly=true");
         assumeTrue(newKernel != null, "boot 3 did not come up");
