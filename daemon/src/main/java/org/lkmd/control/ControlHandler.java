@@ -118,8 +118,15 @@ final class ControlHandler extends SimpleChannelInboundHandler<String> {
             case "ping" -> {
                 JsonObject o = ControlCodec.ok();
                 o.addProperty("pid", ProcessHandle.current().pid());
+                service.ping().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
                 ctx.writeAndFlush(ControlCodec.line(o));
             }
+            case "set" -> set(ctx, req);
+            case "exit" -> {
+                log.info("Exit requested over the control socket");
+                ctx.writeAndFlush(ControlCodec.line(ControlCodec.ok())).addListener(f -> service.exit());
+            }
+            case "history" -> history(ctx, req);
             case "status" -> {
                 JsonObject o = ControlCodec.ok();
                 service.status().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
@@ -169,6 +176,71 @@ final class ControlHandler extends SimpleChannelInboundHandler<String> {
             case "monitor" -> monitor(ctx, req);
             default -> refuse(ctx, "unknown command \"" + cmd + "\"");
         }
+    }
+
+    /** {@code set}: {@code log_level} (a string) and/or {@code children_max} (a number), all or nothing. */
+    private void set(ChannelHandlerContext ctx, JsonObject req) {
+        JsonElement l = req.get("log_level");
+        JsonElement m = req.get("children_max");
+        if (l == null && m == null) {
+            refuse(ctx, "set: give \"log_level\" and/or \"children_max\"");
+            return;
+        }
+        if (l != null && (!l.isJsonPrimitive() || !l.getAsJsonPrimitive().isString())) {
+            refuse(ctx, "set: \"log_level\" must be a string");
+            return;
+        }
+        Integer max = null;
+        if (m != null) {
+            if (!m.isJsonPrimitive() || !m.getAsJsonPrimitive().isNumber()) {
+                refuse(ctx, "set: \"children_max\" must be a number");
+                return;
+            }
+            java.math.BigDecimal d = m.getAsBigDecimal();
+            try {
+                max = d.intValueExact();
+            } catch (ArithmeticException e) {
+                refuse(ctx, "set: \"children_max\" must be a whole number, not " + d.toPlainString());
+                return;
+            }
+        }
+        JsonObject answer;
+        try {
+            answer = service.configure(l == null ? null : l.getAsString(), max);
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            log.warn("Refused control request: {}", e.getMessage());
+            refuse(ctx, e.getMessage());
+            return;
+        }
+        JsonObject o = ControlCodec.ok();
+        answer.entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
+        ctx.writeAndFlush(ControlCodec.line(o));
+    }
+
+    /** {@code history}: {@code since_ms} (epoch milliseconds), {@code module}, {@code failed}, all optional. */
+    private void history(ChannelHandlerContext ctx, JsonObject req) {
+        java.time.Instant since = null;
+        JsonElement t = req.get("since_ms");
+        if (t != null) {
+            if (!t.isJsonPrimitive() || !t.getAsJsonPrimitive().isNumber()) {
+                refuse(ctx, "history: \"since_ms\" must be a number");
+                return;
+            }
+            since = java.time.Instant.ofEpochMilli(t.getAsLong());
+        }
+        JsonElement f = req.get("failed");
+        if (f != null && (!f.isJsonPrimitive() || !f.getAsJsonPrimitive().isBoolean())) {
+            refuse(ctx, "history: \"failed\" must be true or false");
+            return;
+        }
+        String module = ControlCodec.string(req, "module");
+        boolean failed = f != null && f.getAsBoolean();
+        java.time.Instant from = since;
+        offload(ctx, () -> {
+            JsonObject o = ControlCodec.ok();
+            o.add("events", service.history(from, module, failed));
+            return o;
+        });
     }
 
     /** Runs a blocking request on the pool and answers from there; the loop stays free. */

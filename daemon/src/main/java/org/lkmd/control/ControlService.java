@@ -43,4 +43,40 @@ public interface ControlService {
      * daemon's threads. The handle ends the subscription.
      */
     AutoCloseable subscribe(Consumer<JsonObject> listener);
+
+    /**
+     * {@code lkmd control --log-level/--children-max}: checks every value given, then applies them
+     * all, or none: the answer holds {@code log_level}, {@code children_max} and who set each.
+     *
+     * @param logLevel    a level as {@link org.lkmd.config.LogLevel} reads it, or null
+     * @param childrenMax events handled at once, or null
+     * @throws IllegalArgumentException with the reason, when a value is refused (nothing changed)
+     */
+    default JsonObject configure(String logLevel, Integer childrenMax) {
+        throw new UnsupportedOperationException("this daemon takes no settings");
+    }
+
+    /**
+     * {@code ping}'s fields beyond the pid: answered only once the event queue answers too (its
+     * lock taken), so a wedged queue makes the ping time out.
+     */
+    default JsonObject ping() {
+        return new JsonObject();
+    }
+
+    /** Stops the daemon as SIGTERM does ({@code lkmd control --exit}); called once the answer is sent. */
+    default void exit() {
+        throw new UnsupportedOperationException("this daemon does not exit on request");
+    }
+
+    /**
+     * The kept event records, oldest first, as the {@code monitor} stream sends them (blocking).
+     *
+     * @param since  only records received at or after this instant; null for all
+     * @param module only records with an outcome for this module (dashes and underscores alike); null for all
+     * @param failed only records with a failed load or program
+     */
+    default com.google.gson.JsonArray history(java.time.Instant since, String module, boolean failed) {
+        return new com.google.gson.JsonArray();
+    }
 }

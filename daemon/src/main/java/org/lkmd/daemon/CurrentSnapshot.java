@@ -1,6 +1,5 @@
 package org.lkmd.daemon;
 
-import ch.qos.logback.classic.Level;
 import org.lkmd.config.DaemonConfig;
 import org.lkmd.base.Diagnostic;
 import org.lkmd.base.ParseResult;
@@ -28,15 +27,18 @@ final class CurrentSnapshot {
 
     private final Root root;
     private final SnapshotLoader loader;
+    private final LiveKnobs knobs;
     private final AtomicReference<Snapshot> snapshot = new AtomicReference<>();
     private final AtomicLong generation = new AtomicLong();
     private final AtomicLong reloadsFailed = new AtomicLong();
     private volatile List<Diagnostic> lastReloadProblems = List.of();
     private volatile Map<String, Instant> sources = Map.of();
 
-    CurrentSnapshot(Root root, SnapshotLoader loader) {
+    /** @param knobs applies the log level in force after each swap */
+    CurrentSnapshot(Root root, SnapshotLoader loader, LiveKnobs knobs) {
         this.root = root;
         this.loader = loader;
+        this.knobs = knobs;
     }
 
     /** Builds the first snapshot from {@code config} (already read); empty when the configuration is unusable. */
@@ -67,7 +69,7 @@ final class CurrentSnapshot {
     private void swapIn(Snapshot s) {
         snapshot.set(s);
         sources = SourceStamps.scan(root, loader.modulesDir(), loader.configFile());
-        applyLogLevel(s.config());
+        knobs.apply(s.config());
     }
 
     /** The snapshot in force; null before {@link #loadFirst} built one. */
@@ -97,13 +99,6 @@ final class CurrentSnapshot {
             } else {
                 log.warn("{}", d);
             }
-        }
-    }
-
-    private static void applyLogLevel(DaemonConfig c) {
-        org.slf4j.Logger rootLogger = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        if (rootLogger instanceof ch.qos.logback.classic.Logger l && System.getenv("LKMD_LOG_LEVEL") == null) {
-            l.setLevel(Level.toLevel(c.logLevel(), Level.INFO));
         }
     }
 }

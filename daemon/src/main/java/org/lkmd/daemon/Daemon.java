@@ -2,6 +2,7 @@ package org.lkmd.daemon;
 
 import org.lkmd.process.HelperDirs;
 import org.lkmd.config.DaemonConfig;
+import org.lkmd.config.KernelCmdlineKnobs;
 import org.lkmd.base.ParseResult;
 import org.lkmd.base.Root;
 import org.lkmd.eventlog.EventLog;
@@ -63,6 +64,7 @@ public final class Daemon {
     private final UeventSource givenSource;
     private final EventLog events = new EventLog(4096);
     private final FailureCache failures;
+    private final LiveKnobs knobs = new LiveKnobs();
     private final CurrentSnapshot snapshots;
     private final AutoClean autoclean;
     private final Lifecycle lifecycle;
@@ -104,7 +106,7 @@ public final class Daemon {
         this.env = env;
         this.simulate = simulate;
         this.coldplugOverride = coldplugOverride;
-        this.snapshots = new CurrentSnapshot(root, loader);
+        this.snapshots = new CurrentSnapshot(root, loader, knobs);
         // what was in the kernel before lkmd: autoclean leaves it alone, the drift check looks at it
         this.preloaded = kernel.loadedModules();
         this.autoclean = new AutoClean(kernel, clock, () -> snapshots.get().config().autoclean(),
@@ -119,8 +121,10 @@ public final class Daemon {
         long jvmUpAtRun = jvmUptimeMs();
         // the socket and the coldplug writes need no snapshot: they go ahead on a second thread meanwhile
         ParseResult<DaemonConfig> config = loader.config();
+        knobs.cmdline(readCmdline());
         Coldplug coldplug = new Coldplug(root);
-        DaemonConfig.ColdplugMode mode = coldplugOverride.orElse(
+        // the kernel command line over the daemon's own option over lkmd.toml, as udevd orders them
+        DaemonConfig.ColdplugMode mode = knobs.cmdline().coldplug().or(() -> coldplugOverride).orElse(
                 config.value().map(DaemonConfig::coldplug).orElse(DaemonConfig.ColdplugMode.OFF));
         SourceStart early = config.value().isEmpty() ? null
                 : SourceStart.begin(givenSource, env, config.value().get(), coldplug, mode);
@@ -169,7 +173,7 @@ public final class Daemon {
             return 1;
         }
         source = opened.source();
-        queue = new EventQueue(c.effectiveWorkers(), c.queueCapacity(), c.eventTimeout(), handler);
+        queue = new EventQueue(knobs.startWorkers(c), c.queueCapacity(), c.eventTimeout(), handler);
         intake = new Intake(root, queue, coldplug, background);
         intake.start(source, this::stop);
         lifecycle.installSignals(background, this::reload);
@@ -181,8 +185,10 @@ public final class Daemon {
             Thread.currentThread().interrupt();
         }
         lifecycle.ready();
+        HelperLoad helperLoad = new HelperLoad(snapshots::get, prober, events, simulate);
         services.start(c, new DaemonControl(this::status, this::reload, () -> queue.stats(), root, kernel,
-                snapshots::get, events, new HelperLoad(snapshots::get, prober, events, simulate)), this::reload);
+                snapshots::get, events, helperLoad, new DaemonControl.Admin(knobs, () -> queue, this::isReady, this::stop)),
+                this::reload);
         if (c.reload().rebuildIndex()) {
             SelfHeal heal = new SelfHeal(new IndexRepair(root, loader.modulesDir(), loader.release()), this::reload,
                     coldplug::scanAdd, intake::enqueue);
@@ -228,6 +234,36 @@ public final class Daemon {
         }
     }
 
+    /**
+     * The kernel command line's {@code lkmd.*} settings ({@code /proc/cmdline} under the root; none
+     * when it cannot be read), each word that is not applied logged once.
+     */
+    private KernelCmdlineKnobs readCmdline() {
+        Path file = root.resolve("/proc/cmdline");
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (java.io.IOException | RuntimeException e) {
+            log.debug("No kernel command line at {}: {}", file, e.toString());
+            return KernelCmdlineKnobs.none();
+        }
+        KernelCmdlineKnobs k = KernelCmdlineKnobs.parse(file.toString(), text, EventQueue.MAX_WORKERS);
+        k.warnings().forEach(d -> log.warn("{}", d));
+        k.logLevel().ifPresent(l -> log.info("Log level {} from the kernel command line", l));
+        k.childrenMax().ifPresent(n -> log.info("Children max {} from the kernel command line", n == 0 ? "automatic" : n));
+        k.coldplug().ifPresent(m -> log.info("Coldplug {} from the kernel command line", m.name().toLowerCase()));
+        return k;
+    }
+
+    private boolean isReady() {
+        try {
+            return lifecycle.awaitReady(Duration.ZERO);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Asks {@link #run()} to stop and return. */
     public void stop() {
         lifecycle.stop();
@@ -245,7 +281,7 @@ public final class Daemon {
         Intake in = intake;
         return new DaemonStatus(ProcessHandle.current().pid(), started, Instant.now(), simulate, loader.release(),
                 s.generation(), s.loadedAt(), s.rules().size(), snapshots.sources(), s.diagnostics(),
-                queue.stats(), s.config().effectiveWorkers(),
+                queue.stats(), queue.workers(),
                 events.events(), events.totals(), events.failuresByErrno(),
                 src == null ? Map.of() : src.drops().snapshot(), src == null ? 0 : src.overflows(),
                 src instanceof NetlinkUeventSource nl ? OptionalLong.of(nl.received()) : OptionalLong.empty(),

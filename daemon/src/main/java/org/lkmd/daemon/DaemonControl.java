@@ -8,7 +8,12 @@ import org.lkmd.base.Diagnostic;
 import org.lkmd.base.Root;
 import org.lkmd.control.ControlCodec;
 import org.lkmd.control.ControlService;
+import org.lkmd.base.ModuleNames;
+import org.lkmd.config.LogLevel;
 import org.lkmd.eventlog.EventLog;
+import org.lkmd.eventlog.EventRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.lkmd.kernel.Kernel;
 import org.lkmd.rules.ProcessProgramRunner;
 import org.lkmd.rules.RulesEngine;
@@ -16,6 +21,7 @@ import org.lkmd.uevent.EventQueue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -32,6 +38,8 @@ import java.util.function.Supplier;
  * kernel helper's {@code load}, and event records for {@code monitor}, all as the protocol's JSON.
  */
 final class DaemonControl implements ControlService {
+    /** The daemon's logger: its lines say "Daemon" in the journal. */
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
     private final Supplier<DaemonStatus> status;
     private final BooleanSupplier reload;
     private final Supplier<EventQueue.Stats> queue;
@@ -41,6 +49,7 @@ final class DaemonControl implements ControlService {
     private final EventLog events;
     private final HelperLoad helperLoad;
     private final RulesEngine engine;
+    private final Admin admin;
     /** Above the kernel's 50 concurrent helpers; a request beyond gets "busy" and the helper loads itself. */
     private final ExecutorService loads = new ThreadPoolExecutor(0, 64, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
         Thread t = new Thread(r, "lkmd-helper-load");
@@ -54,9 +63,11 @@ final class DaemonControl implements ControlService {
      * @param queue    the event queue's counters now
      * @param snapshot the snapshot in force (explain reads it)
      * @param events   the daemon's event log (explain's history, monitor's stream)
+     * @param admin    what {@code lkmd control} changes and {@code status} lists as running
      */
     DaemonControl(Supplier<DaemonStatus> status, BooleanSupplier reload, Supplier<EventQueue.Stats> queue, Root root,
-                  Kernel kernel, Supplier<Snapshot> snapshot, EventLog events, HelperLoad helperLoad) {
+                  Kernel kernel, Supplier<Snapshot> snapshot, EventLog events, HelperLoad helperLoad, Admin admin) {
+        this.admin = admin;
         this.status = status;
         this.reload = reload;
         this.queue = queue;
@@ -69,9 +80,126 @@ final class DaemonControl implements ControlService {
                 ProcessProgramRunner.DEFAULT_MAX_OUTPUT, HelperDirs.DEFAULT));
     }
 
+    /**
+     * What {@code lkmd control} acts on, and what runs now.
+     *
+     * @param knobs      the log level and workers in force, and who set them
+     * @param eventQueue the event queue (null before the daemon opened it)
+     * @param ready      true once the daemon told systemd READY=1
+     * @param stop       stops the daemon as SIGTERM does
+     */
+    record Admin(LiveKnobs knobs, Supplier<EventQueue> eventQueue, BooleanSupplier ready, Runnable stop) {
+    }
+
     @Override
     public JsonObject status() {
-        return json(status.get());
+        JsonObject o = json(status.get());
+        o.addProperty("log_level", LiveKnobs.logLevelNow());
+        o.addProperty("log_level_source", admin.knobs().logLevelSource());
+        o.addProperty("children_max_source", admin.knobs().workersSource());
+        o.add("running_events", running());
+        return o;
+    }
+
+    /** The uevents being handled and the load requests being served now, each with its elapsed time. */
+    private JsonArray running() {
+        JsonArray a = new JsonArray();
+        EventQueue q = admin.eventQueue().get();
+        if (q != null) {
+            for (EventQueue.Running r : q.running()) {
+                JsonObject j = new JsonObject();
+                j.addProperty("source", "UEVENT");
+                j.addProperty("seq", r.event().seqnum());
+                j.addProperty("action", r.event().action());
+                j.addProperty("devpath", r.event().devpath());
+                j.addProperty("subsystem", r.event().subsystem());
+                j.addProperty("elapsed_ms", r.elapsed().toMillis());
+                j.addProperty("slow", r.slow());
+                a.add(j);
+            }
+        }
+        long now = System.nanoTime();
+        for (HelperLoad.InFlight f : helperLoad.inFlight()) {
+            JsonObject j = new JsonObject();
+            j.addProperty("source", f.commandLine() ? "COMMAND_LINE" : "KERNEL_REQUEST");
+            j.addProperty("request", f.name());
+            j.addProperty("elapsed_ms", TimeUnit.NANOSECONDS.toMillis(now - f.startedNanos()));
+            a.add(j);
+        }
+        return a;
+    }
+
+    @Override
+    public JsonObject configure(String logLevel, Integer childrenMax) {
+        String level = null;
+        if (logLevel != null) {
+            level = LogLevel.parse(logLevel).orElseThrow(() -> new IllegalArgumentException(
+                    "invalid log level \"" + logLevel + "\" (expected " + LogLevel.ACCEPTED + "), nothing changed"));
+        }
+        EventQueue q = admin.eventQueue().get();
+        if (childrenMax != null && (childrenMax < 1 || childrenMax > EventQueue.MAX_WORKERS)) {
+            throw new IllegalArgumentException("invalid children max " + childrenMax + " (expected 1 to "
+                    + EventQueue.MAX_WORKERS + "), nothing changed");
+        }
+        if (childrenMax != null && q == null) {
+            throw new IllegalArgumentException("the event queue is not running yet, nothing changed");
+        }
+        if (level != null) {
+            admin.knobs().controlLogLevel(level, snapshot.get().config());
+            log.info("Log level set to {} by lkmd control", level);
+        }
+        if (childrenMax != null) {
+            q.setWorkers(childrenMax);
+            admin.knobs().workersSetByControl();
+            log.info("Children max set to {} by lkmd control", childrenMax);
+        }
+        JsonObject o = new JsonObject();
+        o.addProperty("log_level", LiveKnobs.logLevelNow());
+        o.addProperty("log_level_source", admin.knobs().logLevelSource());
+        if (q != null) {
+            o.addProperty("children_max", q.workers());
+        }
+        o.addProperty("children_max_source", admin.knobs().workersSource());
+        return o;
+    }
+
+    @Override
+    public JsonObject ping() {
+        JsonObject o = new JsonObject();
+        o.addProperty("ready", admin.ready().getAsBoolean());
+        EventQueue q = admin.eventQueue().get();
+        if (q != null) {
+            EventQueue.Stats st = q.stats(); // takes the queue's lock: a wedged queue holds the answer
+            o.addProperty("queued", st.queued());
+            o.addProperty("running", st.running());
+        }
+        return o;
+    }
+
+    @Override
+    public void exit() {
+        log.info("Stopping on request (lkmd control --exit)");
+        admin.stop().run();
+    }
+
+    @Override
+    public JsonArray history(Instant since, String module, boolean failed) {
+        String m = module == null ? null : ModuleNames.normalizeName(module);
+        JsonArray a = new JsonArray();
+        for (EventRecord r : events.records()) {
+            if (since != null && r.received().isBefore(since)) {
+                continue;
+            }
+            if (m != null && r.outcomes().stream().noneMatch(x -> m.equals(ModuleNames.normalizeName(x.what())))) {
+                continue;
+            }
+            if (failed && r.outcomes().stream().noneMatch(x -> x.result() == EventRecord.Result.FAILED
+                    || x.result() == EventRecord.Result.PROGRAM_FAILED)) {
+                continue;
+            }
+            a.add(EventJson.of(r));
+        }
+        return a;
     }
 
     /** The {@code status} answer's fields. */

@@ -29,6 +29,17 @@ final class HelperLoad {
     private final Prober prober;
     private final EventLog events;
     private final boolean simulate;
+    /** The requests being served now, for {@code lkmd status}. */
+    private final java.util.Map<Long, InFlight> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong ids = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A request being served: what was asked, by whom, since when ({@link System#nanoTime()}). */
+    record InFlight(String name, boolean commandLine, long startedNanos) {
+        /** {@code kernel request NAME} or {@code command line NAME}, as the event log says it. */
+        String subject() {
+            return (commandLine ? "command line " : "kernel request ") + name;
+        }
+    }
 
     /**
      * @param prober   the daemon's own, so helper loads and event loads share one single-flight loader
@@ -44,8 +55,25 @@ final class HelperLoad {
 
     /** @param commandLine true when a person asked (the helper saw another form than the kernel's) */
     JsonObject run(String name, boolean commandLine) {
+        InFlight f = new InFlight(name, commandLine, System.nanoTime());
+        long id = ids.incrementAndGet();
+        inFlight.put(id, f);
+        try {
+            return serve(name, commandLine, f.startedNanos());
+        } finally {
+            inFlight.remove(id);
+        }
+    }
+
+    /** The requests being served now, oldest first. */
+    List<InFlight> inFlight() {
+        List<InFlight> out = new ArrayList<>(inFlight.values());
+        out.sort(java.util.Comparator.comparingLong(InFlight::startedNanos));
+        return out;
+    }
+
+    private JsonObject serve(String name, boolean commandLine, long t0) {
         Instant received = Instant.now();
-        long t0 = System.nanoTime();
         ProbeRequest req = commandLine ? ProbeRequest.fromCli(name, null) : ProbeRequest.forKernelRequest(name);
         if (simulate) {
             req = req.dryRun();

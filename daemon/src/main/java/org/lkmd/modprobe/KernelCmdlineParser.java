@@ -26,7 +26,7 @@ public final class KernelCmdlineParser {
     }
 
     /** Splits at blanks outside quotes; a word whose quote is never closed is dropped. */
-    static List<String> words(String cmdline) {
+    public static List<String> words(String cmdline) {
         List<String> out = new ArrayList<>();
         int nl = cmdline.indexOf('\n');
         String s = nl >= 0 ? cmdline.substring(0, nl) : cmdline;

@@ -6,11 +6,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -110,11 +111,12 @@ public final class EventQueue implements AutoCloseable {
         }
     }
 
-    private final int workers;
+    /** Events that may run at once; changed live by {@link #setWorkers}. Lock held to change. */
+    private volatile int workers;
     private final int capacity;
     private final Duration slowAfter;
     private final Consumer<Uevent> handler;
-    private final ExecutorService pool;
+    private final ThreadPoolExecutor pool;
     private final ScheduledExecutorService timer;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -159,8 +161,46 @@ public final class EventQueue implements AutoCloseable {
         this.capacity = capacity;
         this.slowAfter = slowAfter;
         this.handler = Objects.requireNonNull(handler, "handler");
-        this.pool = Executors.newFixedThreadPool(workers, named("lkmd-worker-"));
+        this.pool = new ThreadPoolExecutor(workers, workers, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                named("lkmd-worker-"));
         this.timer = Executors.newSingleThreadScheduledExecutor(named("lkmd-queue-timer"));
+    }
+
+    /** How many events may run at once now. */
+    public int workers() {
+        return workers;
+    }
+
+    /**
+     * Changes how many events may run at once ({@code lkmd control --children-max}). Nothing queued
+     * or running is touched: more workers start waiting events at once; fewer let the running ones
+     * finish and start no new one until fewer than {@code n} run. The pool's threads follow (an idle
+     * surplus thread ends).
+     *
+     * @throws IllegalArgumentException outside 1..{@value #MAX_WORKERS}
+     */
+    public void setWorkers(int n) {
+        if (n < 1 || n > MAX_WORKERS) {
+            throw new IllegalArgumentException("workers must be 1.." + MAX_WORKERS + ": " + n);
+        }
+        lock.lock();
+        try {
+            if (closed || n == workers) {
+                return;
+            }
+            // the pool never holds a task waiting for a thread: at most `workers` were handed to it
+            if (n > pool.getMaximumPoolSize()) {
+                pool.setMaximumPoolSize(n);
+                pool.setCorePoolSize(n);
+            } else {
+                pool.setCorePoolSize(n);
+                pool.setMaximumPoolSize(n);
+            }
+            workers = n;
+            schedule();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Queues an event, waiting while the queue is full. */
