@@ -59,6 +59,13 @@ public final class Status extends Verb {
                 + q.get("workers").getAsInt() + " workers busy; " + q.get("done").getAsLong() + " done, "
                 + q.get("slow").getAsLong() + " slow, " + q.get("failed").getAsLong() + " failed, "
                 + q.get("rejected").getAsLong() + " rejected");
+        if (s.has("log_level")) {
+            out().println("log level: " + s.get("log_level").getAsString() + " (" + s.get("log_level_source").getAsString()
+                    + "); children max: " + q.get("workers").getAsInt() + " (" + s.get("children_max_source").getAsString() + ")");
+        }
+        if (s.has("running_events")) {
+            running(s.getAsJsonArray("running_events"));
+        }
         out().println("events: " + s.get("events").getAsLong());
         counts("outcomes", s.getAsJsonObject("outcomes"));
         counts("failures by errno", s.getAsJsonObject("failures_by_errno"));
@@ -80,6 +87,24 @@ public final class Status extends Verb {
             out().println("initramfs drift:");
             s.getAsJsonArray("initramfs_drift").forEach(d -> out().println("  "
                     + d.getAsJsonObject().get("message").getAsString()));
+        }
+    }
+
+    /** One line per uevent being handled or load request being served, with how long it has run. */
+    private void running(JsonArray a) {
+        if (a.size() == 0) {
+            out().println("running: none");
+            return;
+        }
+        out().println("running: " + a.size());
+        for (JsonElement x : a) {
+            JsonObject r = x.getAsJsonObject();
+            String what = r.has("seq")
+                    ? "uevent " + r.get("seq").getAsLong() + " " + r.get("action").getAsString() + " "
+                    + r.get("devpath").getAsString()
+                    : r.get("source").getAsString().toLowerCase().replace('_', ' ') + " " + r.get("request").getAsString();
+            out().println("  " + what + ", " + r.get("elapsed_ms").getAsLong() + " ms"
+                    + (r.has("slow") && r.get("slow").getAsBoolean() ? " (slow)" : ""));
         }
     }
 

@@ -1,7 +1,7 @@
 package org.lkmd.config;
 
+import org.lkmd.base.CmdlineWords;
 import org.lkmd.base.Diagnostic;
-import org.lkmd.modprobe.KernelCmdlineParser;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +18,7 @@ import java.util.OptionalInt;
  * an initramfs, where lkmd never runs: they are ignored (udevd takes {@code rd.udev.*} only inside
  * the initramfs). An unknown {@code lkmd.*} key, a key without a value, or a bad value gets one
  * warning naming the word and the setting keeps its value. Words are split as
- * {@link KernelCmdlineParser} splits them. Parsing only; no I/O.
+ * {@link CmdlineWords} splits them. Parsing only; no I/O.
  *
  * @param logLevel    the logback level name asked for
  * @param childrenMax the event workers asked for (0 = automatic)
@@ -48,7 +48,7 @@ public record KernelCmdlineKnobs(Optional<String> logLevel, OptionalInt children
         OptionalInt children = OptionalInt.empty();
         Optional<DaemonConfig.ColdplugMode> coldplug = Optional.empty();
         List<Diagnostic> warnings = new ArrayList<>();
-        for (String word : KernelCmdlineParser.words(cmdline)) {
+        for (String word : CmdlineWords.split(cmdline)) {
             String w = word.replace("\"", "");
             if (!w.startsWith(PREFIX)) {
                 continue;

@@ -194,7 +194,7 @@ final class DaemonControl implements ControlService {
                 continue;
             }
             if (failed && r.outcomes().stream().noneMatch(x -> x.result() == EventRecord.Result.FAILED
-                    || x.result() == EventRecord.Result.PROGRAM_FAILED)) {
+                    || x.result() == EventRecord.Result.PROGRAM_FAILED || x.result() == EventRecord.Result.DENIED)) {
                 continue;
             }
             a.add(EventJson.of(r));

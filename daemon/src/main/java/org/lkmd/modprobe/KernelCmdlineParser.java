@@ -1,5 +1,6 @@
 package org.lkmd.modprobe;
 
+import org.lkmd.base.CmdlineWords;
 import org.lkmd.base.ModuleNames;
 
 import java.util.ArrayList;
@@ -20,36 +21,9 @@ public final class KernelCmdlineParser {
 
     /** Appends the entries found in {@code cmdline} (reported as coming from {@code source}). */
     public static void parse(String source, String cmdline, List<ConfigEntry> entries) {
-        for (String word : words(cmdline)) {
+        for (String word : CmdlineWords.split(cmdline)) {
             parseWord(source, word, entries);
         }
-    }
-
-    /** Splits at blanks outside quotes; a word whose quote is never closed is dropped. */
-    public static List<String> words(String cmdline) {
-        List<String> out = new ArrayList<>();
-        int nl = cmdline.indexOf('\n');
-        String s = nl >= 0 ? cmdline.substring(0, nl) : cmdline;
-        StringBuilder w = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"') {
-                quoted = !quoted;
-                w.append(c);
-            } else if (c == ' ' && !quoted) {
-                if (!w.isEmpty()) {
-                    out.add(w.toString());
-                }
-                w.setLength(0);
-            } else {
-                w.append(c);
-            }
-        }
-        if (!w.isEmpty() && !quoted) {
-            out.add(w.toString());
-        }
-        return out;
     }
 
     private static void parseWord(String source, String word, List<ConfigEntry> entries) {

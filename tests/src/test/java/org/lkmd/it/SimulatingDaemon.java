@@ -172,6 +172,11 @@ final class SimulatingDaemon implements AutoCloseable {
         }
     }
 
+    /** Waits for the daemon to return (after something else stopped it) and gives its exit code. */
+    int awaitExit(Duration within) throws Exception {
+        return run.get(within.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     /** Stops the daemon and returns its exit code. */
     int stop() throws Exception {
         daemon.stop();
