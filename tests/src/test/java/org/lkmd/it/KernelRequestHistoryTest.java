@@ -49,10 +49,12 @@ class KernelRequestHistoryTest {
         root = tmp.resolve("root");
         Path mods = root.resolve("lib/modules/" + REL);
         Files.createDirectories(mods.resolve("kernel/fs"));
-        Files.writeString(mods.resolve("modules.dep"), "kernel/fs/fat.ko:\nkernel/fs/vfat.ko: kernel/fs/fat.ko\n");
-        Files.writeString(mods.resolve("modules.alias"), "alias fs-vfat vfat\n");
+        // the modules before the index: a .ko newer than modules.dep makes the daemon rebuild the index
+        // from these fake files at start, which drops the alias
         Files.writeString(mods.resolve("kernel/fs/fat.ko"), "\0name=fat\0");
         Files.writeString(mods.resolve("kernel/fs/vfat.ko"), "\0name=vfat\0depends=fat\0");
+        Files.writeString(mods.resolve("modules.dep"), "kernel/fs/fat.ko:\nkernel/fs/vfat.ko: kernel/fs/fat.ko\n");
+        Files.writeString(mods.resolve("modules.alias"), "alias fs-vfat vfat\n");
         Files.createDirectories(root.resolve("etc/lkmd"));
         Files.writeString(root.resolve("etc/lkmd/lkmd.toml"), "[reload]\nwatch = false\n");
         Files.createDirectories(root.resolve("proc"));
