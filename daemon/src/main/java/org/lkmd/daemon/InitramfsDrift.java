@@ -4,6 +4,7 @@ import org.lkmd.base.ModuleNames;
 import org.lkmd.base.Root;
 import org.lkmd.kernel.Kernel;
 import org.lkmd.kernel.LoadedModule;
+import org.lkmd.kernel.ParamArgs;
 import org.lkmd.modprobe.ConfigEntry;
 import org.lkmd.modprobe.ModprobeConfig;
 
@@ -116,7 +117,7 @@ public final class InitramfsDrift {
         Map<String, String> want = new TreeMap<>();
         Map<String, ConfigEntry.Options> from = new TreeMap<>();
         for (ConfigEntry.Options o : lines) {
-            ParamValues.parse(o.options()).forEach((p, v) -> {
+            ParamArgs.parse(o.options()).forEach((p, v) -> {
                 want.put(p, v);
                 from.put(p, o);
             });

@@ -1,8 +1,6 @@
 package org.lkmd.daemon;
 
 import java.math.BigInteger;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Module parameters written in modprobe.d compared with the values the kernel shows under
@@ -23,40 +21,6 @@ final class ParamValues {
     private ParamValues() {
     }
 
-    /**
-     * {@code a=1 b="x y" c} as the kernel's parse_args splits it: name (with '-' as '_', as
-     * parameq() compares) to value, quotes removed, a bare name mapped to null; a later value of
-     * a name replaces an earlier one, as the later assignment wins in the kernel.
-     */
-    static Map<String, String> parse(String options) {
-        Map<String, String> out = new LinkedHashMap<>();
-        int i = 0;
-        int n = options.length();
-        while (i < n) {
-            while (i < n && Character.isWhitespace(options.charAt(i))) {
-                i++;
-            }
-            if (i >= n) {
-                break;
-            }
-            StringBuilder tok = new StringBuilder();
-            boolean quoted = false;
-            while (i < n && (quoted || !Character.isWhitespace(options.charAt(i)))) {
-                char c = options.charAt(i++);
-                if (c == '"') {
-                    quoted = !quoted;
-                } else {
-                    tok.append(c);
-                }
-            }
-            String t = tok.toString();
-            int eq = t.indexOf('=');
-            String key = (eq < 0 ? t : t.substring(0, eq)).replace('-', '_');
-            out.remove(key);
-            out.put(key, eq < 0 ? null : t.substring(eq + 1));
-        }
-        return out;
-    }
 
     /** True when {@code live} (as sysfs shows it) can be the value {@code written} in modprobe.d (null: a bare flag). */
     static boolean same(String written, String live) {

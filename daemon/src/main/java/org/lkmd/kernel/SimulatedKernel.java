@@ -359,37 +359,10 @@ public final class SimulatedKernel implements Kernel {
         }
     }
 
-    /** Parses {@code a=1 b="x y" c} into parameters, as the kernel's parse_args does. */
+    /** Parses {@code a=1 b="x y" c} into parameters; a bare flag shows as {@code Y}, as the kernel's bools do. */
     static Map<String, String> parseParams(String params) {
-        Map<String, String> out = new java.util.LinkedHashMap<>();
-        if (params == null) {
-            return out;
-        }
-        int i = 0;
-        int n = params.length();
-        while (i < n) {
-            while (i < n && Character.isWhitespace(params.charAt(i))) {
-                i++;
-            }
-            if (i >= n) {
-                break;
-            }
-            StringBuilder tok = new StringBuilder();
-            boolean quoted = false;
-            while (i < n && (quoted || !Character.isWhitespace(params.charAt(i)))) {
-                char c = params.charAt(i++);
-                if (c == '"') {
-                    quoted = !quoted;
-                } else {
-                    tok.append(c);
-                }
-            }
-            String t = tok.toString();
-            int eq = t.indexOf('=');
-            // a parameter name, not a module name: the kernel's parameq() takes '-' and '_' as one
-            String key = (eq < 0 ? t : t.substring(0, eq)).replace('-', '_');
-            out.put(key, eq < 0 ? "Y" : t.substring(eq + 1));
-        }
+        Map<String, String> out = ParamArgs.parse(params);
+        out.replaceAll((k, v) -> v == null ? "Y" : v);
         return out;
     }
 

@@ -2,6 +2,7 @@ package org.lkmd.daemon;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.lkmd.kernel.ParamArgs;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -42,6 +43,6 @@ class ParamValuesTest {
         want.put("enable_msi", "1");
         want.put("flag", null);
         want.put("index", "2");
-        assertEquals(want, ParamValues.parse("index=1  model=\"a b\"\tenable-msi=1 flag index=2"));
+        assertEquals(want, ParamArgs.parse("index=1  model=\"a b\"\tenable-msi=1 flag index=2"));
     }
 }
