@@ -31,6 +31,12 @@ import java.util.UUID;
  * on the fresh UUID (which the kernel echoes as {@code SYNTH_UUID}); every successful write makes
  * one event, so it returns once as many events with that UUID have been handled as files were
  * written. Other events, however slow, are not waited for.
+ *
+ * <p>The device filters are {@code udevadm trigger}'s (systemd 252), matched by {@link DeviceFilter}
+ * on the devices {@link SysfsTree} and {@link Coldplug} find as udevadm's enumerator does; only
+ * directories with a {@code uevent} file are listed or written (udevadm's writes to the others fail
+ * with ENOENT, which it ignores). A parent that names no device is udevadm's error and status 1;
+ * a malformed filter, and {@code --tag-match} (tags live in udev's database), status 2.
  */
 @Command(name = "trigger", description = "Make the kernel re-send device events (coldplug on demand).")
 public final class Trigger extends Verb {
