@@ -222,7 +222,7 @@ public final class Coldplug {
     }
 
     /** The {@code KEY=VALUE} lines of a device's {@code uevent} file, or empty when it cannot be read. */
-    private static Optional<Map<String, String>> readUevent(Path file) {
+    static Optional<Map<String, String>> readUevent(Path file) {
         byte[] b;
         try (InputStream in = Files.newInputStream(file)) {
             b = in.readNBytes(MAX_ATTRIBUTE + 1);
