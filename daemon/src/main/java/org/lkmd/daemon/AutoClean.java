@@ -1,5 +1,6 @@
 package org.lkmd.daemon;
 
+import org.lkmd.base.LogFields;
 import org.lkmd.config.DaemonConfig;
 import org.lkmd.eventlog.EventLog;
 import org.lkmd.eventlog.EventRecord;
@@ -119,14 +120,16 @@ public final class AutoClean {
             }
             try {
                 kernel.deleteModule(m, Kernel.O_NONBLOCK);
-                log.info("Unloaded module {}: loaded by lkmd at {}, unused for {} min (no device bound, no users)",
+                log.atInfo().addKeyValue(LogFields.MODULE, m).log(
+                        "Unloaded module {}: loaded by lkmd at {}, unused for {} min (no device bound, no users)",
                         m, ours.get(m), idle.toMinutes());
                 ours.remove(m);
                 idleSince.remove(m);
                 unloaded++;
                 done.add(m);
             } catch (KernelException e) {
-                log.warn("Failed to unload idle module {}: {}, ignoring", m, e.getMessage());
+                log.atWarn().addKeyValue(LogFields.MODULE, m).log("Failed to unload idle module {}: {}, ignoring", m,
+                        e.getMessage());
                 idleSince.remove(m);
             }
         }

@@ -1,5 +1,6 @@
 package org.lkmd.daemon;
 
+import org.lkmd.base.LogFields;
 import org.lkmd.process.HelperDirs;
 import org.lkmd.config.DaemonConfig;
 import org.lkmd.config.KernelCmdlineKnobs;
@@ -139,7 +140,7 @@ public final class Daemon {
         Snapshot s = first.get();
         events.subscribe(autoclean::record);
         drift = InitramfsDrift.check(root, s.modprobe(), kernel, preloaded);
-        drift.forEach(f -> log.warn("{}", f.message()));
+        drift.forEach(f -> log.atWarn().addKeyValue(LogFields.MODULE, f.module()).log("{}", f.message()));
         log.info("Starting: JVM up {} ms when the daemon began, configuration, rules and index read in {} ms",
                 jvmUpAtRun, Duration.between(started, clock.instant()).toMillis());
         if (!Files.isDirectory(loader.modulesDir())) {
@@ -228,7 +229,8 @@ public final class Daemon {
     private void denyOfLiveModules(ModprobeConfig before, ModprobeConfig after) {
         for (ConfigEntry.Deny d : after.denies()) {
             if (before.denied(d.module()).isEmpty() && kernel.state(d.module()) == ModuleState.LIVE) {
-                log.warn("Module {} is live: the deny at {} stops later loads only, nothing is unloaded", d.module(),
+                log.atWarn().addKeyValue(LogFields.MODULE, d.module()).log(
+                        "Module {} is live: the deny at {} stops later loads only, nothing is unloaded", d.module(),
                         d.where());
             }
         }

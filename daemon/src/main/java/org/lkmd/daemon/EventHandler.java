@@ -1,5 +1,6 @@
 package org.lkmd.daemon;
 
+import org.lkmd.base.LogFields;
 import org.lkmd.base.Root;
 import org.lkmd.eventlog.EventLog;
 import org.lkmd.eventlog.EventRecord;
@@ -66,8 +67,9 @@ public final class EventHandler implements Consumer<Uevent> {
     @Override
     public void accept(Uevent e) {
         Instant start = clock.instant();
-        MDC.put("seq", Long.toString(e.seqnum()));
-        MDC.put("devpath", e.devpath());
+        MDC.put(LogFields.SEQNUM, Long.toString(e.seqnum()));
+        MDC.put(LogFields.DEVPATH, e.devpath());
+        MDC.put(LogFields.ORIGIN, LogFields.UEVENT);
         try {
             Snapshot s = snapshot.get();
             RuleOutcome ro = engine.run(s.rules(), e, SysfsDevice.of(root, e.devpath()));
@@ -88,8 +90,9 @@ public final class EventHandler implements Consumer<Uevent> {
                     Duration.between(start, clock.instant()), ro.trace().stream().map(RuleSource::toString).toList(),
                     outcomes, e.properties()));
         } finally {
-            MDC.remove("seq");
-            MDC.remove("devpath");
+            MDC.remove(LogFields.SEQNUM);
+            MDC.remove(LogFields.DEVPATH);
+            MDC.remove(LogFields.ORIGIN);
         }
     }
 
@@ -107,29 +110,36 @@ public final class EventHandler implements Consumer<Uevent> {
                 continue;
             }
             outcomes.add(o);
-            String m = o.what();
-            String with = o.detail() == null || o.detail().isEmpty() ? "" : " (with " + o.detail() + ")";
-            switch (o.result()) {
-                case NOT_FOUND -> { }
-                case LOADED -> log.info("Loaded module {} for {}{}", m, e.devpath(), with);
-                case DRY_RUN -> log.info("Would load module {} for {}{}", m, e.devpath(), with);
-                case FAILED -> {
-                    if (o.detail() != null && o.detail().endsWith(ProbeRecords.FROM_CACHE)) {
-                        // told once when it was tried; each CPU's repeat would flood the journal
-                        log.debug("Module {} for {} failed before: {}", m, e.devpath(), o.detail());
-                    } else if (o.errno() == Errno.ENODEV) {
-                        // The module's init found none of its hardware (e.g. a CPU-feature alias of a
-                        // cpufreq or EDAC driver): expected, as udev treats it, not worth a warning.
-                        log.info("Module {} for {} declined: {}", m, e.devpath(), o.detail());
-                    } else {
-                        log.warn("Failed to load module {} for {}: {}", m, e.devpath(), o.detail());
-                    }
-                }
-                case BLACKLISTED -> log.info("Not loading module {} for {}: blacklisted", m, e.devpath());
-                // the admin's choice: told, as a blacklisted module is, not warned about
-                case DENIED -> log.info("Not loading module {} for {}: {}", m, e.devpath(), o.detail());
-                default -> log.debug("Module {} for {}: {}", m, e.devpath(), o.result());
+            try (MDC.MDCCloseable field = MDC.putCloseable(LogFields.MODULE, o.what())) {
+                logOutcome(o, e);
             }
+        }
+    }
+
+    /** One line per module of the event's load, with the module as the record's {@code MODULE} field. */
+    private static void logOutcome(EventRecord.Outcome o, Uevent e) {
+        String m = o.what();
+        String with = o.detail() == null || o.detail().isEmpty() ? "" : " (with " + o.detail() + ")";
+        switch (o.result()) {
+            case NOT_FOUND -> { }
+            case LOADED -> log.info("Loaded module {} for {}{}", m, e.devpath(), with);
+            case DRY_RUN -> log.info("Would load module {} for {}{}", m, e.devpath(), with);
+            case FAILED -> {
+                if (o.detail() != null && o.detail().endsWith(ProbeRecords.FROM_CACHE)) {
+                    // told once when it was tried; each CPU's repeat would flood the journal
+                    log.debug("Module {} for {} failed before: {}", m, e.devpath(), o.detail());
+                } else if (o.errno() == Errno.ENODEV) {
+                    // The module's init found none of its hardware (e.g. a CPU-feature alias of a
+                    // cpufreq or EDAC driver): expected, as udev treats it, not worth a warning.
+                    log.info("Module {} for {} declined: {}", m, e.devpath(), o.detail());
+                } else {
+                    log.warn("Failed to load module {} for {}: {}", m, e.devpath(), o.detail());
+                }
+            }
+            case BLACKLISTED -> log.info("Not loading module {} for {}: blacklisted", m, e.devpath());
+            // the admin's choice: told, as a blacklisted module is, not warned about
+            case DENIED -> log.info("Not loading module {} for {}: {}", m, e.devpath(), o.detail());
+            default -> log.debug("Module {} for {}: {}", m, e.devpath(), o.result());
         }
     }
 

@@ -1,6 +1,7 @@
 package org.lkmd.daemon;
 
 import com.google.gson.JsonObject;
+import org.lkmd.base.LogFields;
 import org.lkmd.control.ControlCodec;
 import org.lkmd.eventlog.EventLog;
 import org.lkmd.eventlog.EventRecord;
@@ -9,6 +10,7 @@ import org.lkmd.loader.Prober;
 import org.lkmd.modprobe.ProbeRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -58,7 +60,8 @@ final class HelperLoad {
         InFlight f = new InFlight(name, commandLine, System.nanoTime());
         long id = ids.incrementAndGet();
         inFlight.put(id, f);
-        try {
+        try (MDC.MDCCloseable origin = MDC.putCloseable(LogFields.ORIGIN,
+                commandLine ? LogFields.COMMAND_LINE : LogFields.KERNEL_REQUEST)) {
             return serve(name, commandLine, f.startedNanos());
         } finally {
             inFlight.remove(id);
@@ -87,15 +90,8 @@ final class HelperLoad {
         }
         for (Prober.Result r : o.modules()) {
             r.errors().forEach(e -> messages.add("modprobe: ERROR: " + e));
-            if (r.failed() && r.fromCache()) {
-                log.debug("Module {} for the {} failed before: {}", r.module().name(), origin, r.message());
-            } else if (r.kind() == Prober.Kind.DENIED) {
-                log.warn("Refused to load module {} for the {}: {}", r.module().name(), origin, r.message());
-            } else if (r.failed()) {
-                log.warn("Failed to load module {} for the {}: {}", r.module().name(), origin, r.message());
-            } else if (r.kind() == Prober.Kind.LOADED || r.kind() == Prober.Kind.DRY_RUN) {
-                log.info("{} module {} for the {}", r.kind() == Prober.Kind.LOADED ? "Loaded" : "Would load",
-                        r.module().name(), origin);
+            try (MDC.MDCCloseable module = MDC.putCloseable(LogFields.MODULE, r.module().name())) {
+                logResult(r, origin);
             }
         }
         events.add(EventRecord.ofRequest(commandLine ? EventRecord.Source.COMMAND_LINE
@@ -105,5 +101,18 @@ final class HelperLoad {
         answer.addProperty("rc", o.exitCode());
         answer.add("messages", ControlCodec.strings(messages));
         return answer;
+    }
+
+    private static void logResult(Prober.Result r, String origin) {
+        if (r.failed() && r.fromCache()) {
+            log.debug("Module {} for the {} failed before: {}", r.module().name(), origin, r.message());
+        } else if (r.kind() == Prober.Kind.DENIED) {
+            log.warn("Refused to load module {} for the {}: {}", r.module().name(), origin, r.message());
+        } else if (r.failed()) {
+            log.warn("Failed to load module {} for the {}: {}", r.module().name(), origin, r.message());
+        } else if (r.kind() == Prober.Kind.LOADED || r.kind() == Prober.Kind.DRY_RUN) {
+            log.info("{} module {} for the {}", r.kind() == Prober.Kind.LOADED ? "Loaded" : "Would load",
+                    r.module().name(), origin);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package org.lkmd.loader;
 
+import org.lkmd.base.LogFields;
 import org.lkmd.modprobe.LoadPlan;
 import org.lkmd.modprobe.LoadStep;
 import org.lkmd.modprobe.ProbeRequest;
@@ -112,7 +113,8 @@ public final class ModuleLoader {
                     // a softdep (required ones were refused above): skipped, the load goes on
                     LoadOutcome.Step r = denied(d);
                     done.add(r);
-                    log.warn("Failed to load softdep {} of {}: {}, ignoring", step.module(), plan.module(), r.message());
+                    log.atWarn().addKeyValue(LogFields.MODULE, step.module()).log(
+                            "Failed to load softdep {} of {}: {}, ignoring", step.module(), plan.module(), r.message());
                     continue;
                 }
                 step = d.step();
@@ -145,7 +147,8 @@ public final class ModuleLoader {
                 if (step.required()) {
                     return new LoadOutcome(plan.module(), LoadOutcome.Status.FAILED, r.errno(), r.message(), done);
                 }
-                log.warn("Failed to load softdep {} of {}: {}, ignoring", step.module(), plan.module(), r.message());
+                log.atWarn().addKeyValue(LogFields.MODULE, step.module()).log(
+                        "Failed to load softdep {} of {}: {}, ignoring", step.module(), plan.module(), r.message());
             }
             if (target) {
                 targetStatus = r.status();

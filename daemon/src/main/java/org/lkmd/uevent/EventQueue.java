@@ -19,6 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.lkmd.base.LogFields;
 import org.slf4j.MDC;
 
 /**
@@ -347,8 +348,8 @@ public final class EventQueue implements AutoCloseable {
 
     private void handle(Entry e) {
         Uevent ev = e.event;
-        MDC.put("seq", Long.toString(ev.seqnum()));
-        MDC.put("devpath", ev.devpath());
+        MDC.put(LogFields.SEQNUM, Long.toString(ev.seqnum()));
+        MDC.put(LogFields.DEVPATH, ev.devpath());
         boolean ok = true;
         try {
             handler.accept(ev);
@@ -357,8 +358,8 @@ public final class EventQueue implements AutoCloseable {
             log.warn("Failed to handle event {} {} {}: {}, ignoring", ev.seqnum(), ev.action(), ev.devpath(),
                     t.toString());
         } finally {
-            MDC.remove("seq");
-            MDC.remove("devpath");
+            MDC.remove(LogFields.SEQNUM);
+            MDC.remove(LogFields.DEVPATH);
             finished(e, ok);
         }
     }

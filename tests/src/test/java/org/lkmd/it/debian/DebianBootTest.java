@@ -45,7 +45,10 @@ import java.util.stream.Collectors;
  *     modprobe with the daemon stopped, and past a hung daemon within the helper's bound; a start
  *     without modules.dep rebuilds it and loads a present device's driver; autoclean keeps a bound
  *     driver and unloads it once its device is gone; a wedged worker stops the watchdog and systemd
- *     restarts lkmd; a missing or unreadable {@code /etc/lkmd/lkmd.toml} and a missing Java runtime
+ *     restarts lkmd; {@code deny} lines stop a dependency, an explicit {@code lkmd modprobe}, a
+ *     uevent's load and a kernel request, {@code explain} names the line and {@code journalctl -u lkmd
+ *     MODULE=e1000} (and {@code ORIGIN=}, {@code DEVPATH=}) finds the records; a module loaded before
+ *     lkmd with other options than modprobe.d's is told (initramfs drift); a missing or unreadable {@code /etc/lkmd/lkmd.toml} and a missing Java runtime
  *     each fail the unit with a message naming the cause (no restart loop, no hang); then the
  *     current kernel's package is installed with {@code dpkg -i} (its scripts run depmod and
  *     update-initramfs), {@code update-initramfs -u} rebuilds the new kernel's initrd, which keeps
@@ -389,6 +392,20 @@ class DebianBootTest {
                         "no refusal for fs-minix: " + journal(g, t));
                 assertTrue(journal(g, t).stream().anyMatch(l -> l.contains("Refused to load module minix for the kernel request"
                         + " fs-minix: could not insert 'minix': denied by " + conf + ":5")), "refusal of minix: " + journal(g, t));
+                // the records carry the module, the device, the event and the origin as journal fields
+                List<String> e1000 = g.ok("journalctl -b -u lkmd MODULE=e1000 -o cat --no-pager").lines().toList();
+                assertTrue(e1000.stream().anyMatch(l -> l.contains("Module e1000 is live: the deny at "))
+                        && e1000.stream().anyMatch(l -> l.contains("Not loading module e1000 for " + devpath))
+                        && e1000.stream().allMatch(l -> l.contains("e1000")), "journalctl MODULE=e1000: " + e1000);
+                String uevent = g.ok("journalctl -b -u lkmd MODULE=e1000 ORIGIN=uevent DEVPATH=" + devpath
+                        + " -o export --no-pager");
+                assertTrue(uevent.contains("MESSAGE=EventHandler: Not loading module e1000 for " + devpath)
+                        && uevent.matches("(?s).*\nSEQNUM=[0-9]+\n.*") && uevent.contains("\nSYSLOG_IDENTIFIER=lkmd\n"),
+                        "journalctl MODULE=e1000 ORIGIN=uevent DEVPATH=: " + uevent);
+                String request = g.ok("journalctl -b -u lkmd MODULE=minix ORIGIN=kernel-request -o cat --no-pager");
+                assertTrue(request.contains("Refused to load module minix for the kernel request fs-minix"),
+                        "journalctl MODULE=minix ORIGIN=kernel-request: " + request);
+                System.out.println("lkmd boot: journalctl MODULE=e1000 gives " + e1000.size() + " lines");
                 Set<String> now = procModules(g);
                 for (String m : List.of("8021q", "garp", "stp", "llc", "mrp", "jfs", "minix", "e1000")) {
                     // stp, llc and mrp are not denied: not loaded either, since what needed them was refused
