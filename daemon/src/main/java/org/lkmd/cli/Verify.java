@@ -4,6 +4,7 @@ import org.lkmd.config.DaemonConfigLoader;
 import org.lkmd.base.Diagnostic;
 import org.lkmd.base.ParseResult;
 import org.lkmd.base.Severity;
+import org.lkmd.modprobe.ConfigLint;
 import org.lkmd.modprobe.ModprobeConfig;
 import org.lkmd.modprobe.ModprobeConfigLoader;
 import org.lkmd.rules.RuleSet;
@@ -34,6 +35,7 @@ public final class Verify extends Verb {
         }
         rules.value().ifPresent(r -> all.addAll(RulesLoader.noRulesWarning(r)));
         modprobe.value().ifPresent(m -> all.addAll(ModprobeConfigLoader.denyInKmodDirs(root(), m)));
+        modprobe.value().ifPresent(m -> all.addAll(ConfigLint.lint(m)));
         long errors = all.stream().filter(d -> d.severity() == Severity.ERROR).count();
         for (Diagnostic d : all) {
             err().println(d + (d.severity() == Severity.ERROR ? "" : " (warning)"));
