@@ -49,6 +49,8 @@ public final class KoFile implements AutoCloseable {
     private final boolean is64;
     private final boolean little;
     private final List<Section> sections;
+    private final long shoff;
+    private final int shentsize;
     private final SectionBytes sectionNames;
 
     private KoFile(String path, ModuleImage image) throws KoFileException {
@@ -82,8 +84,8 @@ public final class KoFile implements AutoCloseable {
             throw new KoFileException(KoFileException.EINVAL, "bad ELF header: " + e);
         }
         int shnum = elf.e_shnum & 0xffff;
-        int shentsize = elf.e_shentsize & 0xffff;
-        long shoff = elf.e_shoff;
+        shentsize = elf.e_shentsize & 0xffff;
+        shoff = elf.e_shoff;
         if (shentsize != (is64 ? 64 : 40)) {
             throw new KoFileException(KoFileException.EINVAL, "unexpected section header size " + shentsize);
         }
@@ -186,16 +188,22 @@ public final class KoFile implements AutoCloseable {
     }
 
     private Section find(String name) {
+        int i = findIndex(name);
+        return i < 0 ? null : sections.get(i);
+    }
+
+    /** The index of the first section (after the null one) of that name, or -1. */
+    private int findIndex(String name) {
         byte[] want = name.getBytes(StandardCharsets.ISO_8859_1);
         for (int i = 1; i < sections.size(); i++) {
             Section s = sections.get(i);
             // long: a name offset read as 0xffffffff is clamped to Integer.MAX_VALUE, and adding to it overflows
             if ((long) s.nameOff + want.length < sectionNames.length() && sectionNames.startsWith(s.nameOff, want)
                     && sectionNames.u8(s.nameOff + want.length) == 0) {
-                return s;
+                return i;
             }
         }
-        return null;
+        return -1;
     }
 
     private Section require(String name) throws KoFileException {
@@ -233,6 +241,28 @@ public final class KoFile implements AutoCloseable {
         } catch (KoFileException e) {
             return false;
         }
+    }
+
+    /** True for a 64-bit ELF file. */
+    boolean is64() {
+        return is64;
+    }
+
+    /** True for a little-endian ELF file. */
+    boolean littleEndian() {
+        return little;
+    }
+
+    /** Where the header of the first section of that name starts in the image, or -1. */
+    long sectionHeaderOffset(String name) {
+        int i = findIndex(name);
+        return i < 0 ? -1 : shoff + (long) i * shentsize;
+    }
+
+    /** The file offset and size of the first section of that name, or null when absent or out of range. */
+    long[] sectionRange(String name) {
+        Section s = find(name);
+        return s == null || !inRange(s) || s.type == 8 ? null : new long[] {s.offset, s.size};
     }
 
     /** True when the module has a section of that name. */
