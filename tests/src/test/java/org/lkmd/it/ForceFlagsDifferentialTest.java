@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -128,6 +129,49 @@ class ForceFlagsDifferentialTest {
             args.add("dummy");
             Run k = same(args, null);
             assertTrue(k.calls().startsWith("init_module(ADDR, "), k.calls());
+        }
+    }
+
+    /**
+     * The bytes each tool hands to init_module, caught by gdb at the system call (strace shows only
+     * the address and length): in a private namespace with an empty /sys/module, like {@link #traced}.
+     */
+    private static byte[] initModuleImage(List<String> cmd, String name) throws IOException {
+        Path img = tmp.resolve(name + ".img");
+        Files.deleteIfExists(img);
+        String script = "set -e; mount -t tmpfs lkmd-test /sys/module; exec gdb -q -batch"
+                // the JVM's own SIGSEGVs (implicit null checks) are none of gdb's business
+                + " -ex 'handle SIGSEGV nostop noprint pass' -ex 'catch syscall init_module' -ex run"
+                + " -ex 'dump binary memory " + img + " $rdi $rdi+$rsi' -ex kill --args \"$@\"";
+        List<String> full = new ArrayList<>(List.of("unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh"));
+        full.addAll(cmd);
+        Tool t = Tool.exec(full);
+        assertTrue(Files.exists(img), "no init_module call caught: " + t.out() + t.err());
+        return Files.readAllBytes(img);
+    }
+
+    @Test
+    void forcedInitModuleImageIsKmods() throws IOException {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/gdb")), "gdb is not installed: tests/install-deps");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        byte[] plain = Files.readAllBytes(RealTree.modulesDir().resolve("kernel/drivers/net/dummy.ko"));
+        for (List<String> flags : INSERT_FLAGS) {
+            // uncompressed: init_module after finit_module's ENOSYS; xz: init_module straight away
+            for (String dir : new String[] {null, xzRoot.toString()}) {
+                List<String> args = new ArrayList<>(dir == null ? List.of() : List.of("-d", dir));
+                args.addAll(List.of("-S", RealTree.release()));
+                args.addAll(flags);
+                args.add("dummy");
+                List<String> k = new ArrayList<>(List.of(RealTree.kmodTool("modprobe")));
+                k.addAll(args);
+                List<String> l = new ArrayList<>(List.of(java, "-jar", JAR.toString(), "modprobe"));
+                l.addAll(args);
+                byte[] ki = initModuleImage(k, "kmod");
+                byte[] li = initModuleImage(l, "lkmd");
+                String what = "modprobe " + String.join(" ", args);
+                assertTrue(Arrays.equals(ki, li), what + ": lkmd's init_module image differs from kmod's");
+                assertEquals(flags.isEmpty(), Arrays.equals(plain, ki), what + ": kmod edits the image only when forced");
+            }
         }
     }
 
