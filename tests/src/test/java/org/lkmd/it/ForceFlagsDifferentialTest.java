@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * {@code modprobe -f}, {@code --force-vermagic}, {@code --force-modversion} and {@code -r -f}: the
+ * {@code modprobe -f}, {@code --force-vermagic}, {@code --force-modversion}, {@code -r -f} and
+ * {@code insmod -f}: the
  * module system calls kmod 30 and lkmd make, as {@code strace} shows them, and what both print and
  * return when the kernel refuses. Both run as real processes (lkmd from {@code daemon/target/lkmd.jar},
  * so through its JNA kernel) on a kernel without module support, where every call fails with
@@ -89,14 +90,18 @@ class ForceFlagsDifferentialTest {
     }
 
     private static Run same(List<String> args, Integer dummyRefcnt) throws IOException {
-        List<String> k = new ArrayList<>(List.of(RealTree.kmodTool("modprobe")));
+        return same("modprobe", args, dummyRefcnt);
+    }
+
+    private static Run same(String tool, List<String> args, Integer dummyRefcnt) throws IOException {
+        List<String> k = new ArrayList<>(List.of(RealTree.kmodTool(tool)));
         k.addAll(args);
         List<String> l = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toString(), "modprobe"));
+                "-jar", JAR.toString(), tool));
         l.addAll(args);
         Run kr = traced(k, dummyRefcnt);
         Run lr = traced(l, dummyRefcnt);
-        String what = "modprobe " + String.join(" ", args);
+        String what = tool + " " + String.join(" ", args);
         assertEquals(kr.calls(), lr.calls(), what + " (system calls)");
         assertEquals(kr.out(), lr.out(), what + " (stdout)");
         assertEquals(messages(kr.err()), messages(lr.err()), what + " (stderr)");
@@ -118,6 +123,11 @@ class ForceFlagsDifferentialTest {
             assertTrue(k.calls().contains("ENOSYS"), k.calls());
         }
         Run k = same(List.of("-S", RealTree.release(), "-f", "dummy"), null);
+        assertTrue(k.calls().contains("MODULE_INIT_IGNORE_MODVERSIONS|MODULE_INIT_IGNORE_VERMAGIC"), k.calls());
+        // insmod -f goes through the same libkmod call
+        String ko = RealTree.modulesDir().resolve("kernel/drivers/net/dummy.ko").toString();
+        same("insmod", List.of(ko, "numdummies=2"), null);
+        k = same("insmod", List.of("-f", ko, "numdummies=2"), null);
         assertTrue(k.calls().contains("MODULE_INIT_IGNORE_MODVERSIONS|MODULE_INIT_IGNORE_VERMAGIC"), k.calls());
     }
 
