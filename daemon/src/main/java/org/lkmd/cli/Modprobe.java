@@ -66,6 +66,8 @@ public final class Modprobe extends Verb {
     boolean showDepends;
     @Option(names = {"--show-modversions", "--dump-modversions"}, description = "Print the symbol versions (CRCs) a module file needs, and exit.")
     boolean showModversions;
+    @Option(names = "--show-exports", description = "Print the symbols a module file exports, with their CRCs, and exit.")
+    boolean showExports;
     @Option(names = {"-c", "--showconfig", "--show-config"}, description = "Print the configuration and exit.")
     boolean showConfig;
     @Option(names = {"-n", "--dry-run", "--show"}, description = "Do not load or unload, just print.")
@@ -151,8 +153,12 @@ public final class Modprobe extends Verb {
             log.error("missing parameters. See -h.");
             return 1;
         }
+        // kmod's order: the version table wins over the exports when both are asked for
         if (showModversions) {
-            return showModversions(args.get(0));
+            return showSymbols(args.get(0), "modversions", ko -> table(ko.versionTable(), KoFile.Version::crc, KoFile.Version::symbol));
+        }
+        if (showExports) {
+            return showSymbols(args.get(0), "symbols", ko -> table(ko.exports(), KoFile.Export::crc, KoFile.Export::symbol));
         }
         if (waitMsec != null && !waitMsec.matches("(0[xX][0-9a-fA-F]+|[0-9]+)")) {
             log.error("unexpected wait value '" + waitMsec + "'.");
@@ -217,8 +223,27 @@ public final class Modprobe extends Verb {
         return all ? ToolLog.WARNING : ToolLog.CRIT;
     }
 
-    /** kmod's {@code --show-modversions FILE}: the file's {@code __versions} table, one {@code 0xCRC<TAB>symbol} per entry. */
-    private int showModversions(String file) {
+    /** What a {@code --show-*} option reads from a module file, as the lines it prints. */
+    private interface SymbolTable {
+        String lines(KoFile ko) throws IOException;
+    }
+
+    /** One {@code 0xCRC<TAB>symbol} line per entry: the CRC as at least 8 hex digits (kmod's {@code 0x%08PRIx64}). */
+    private static <T> String table(List<T> entries, java.util.function.ToLongFunction<T> crc,
+                                    java.util.function.Function<T, String> symbol) {
+        StringBuilder sb = new StringBuilder();
+        for (T e : entries) {
+            sb.append(String.format("0x%08x\t%s\n", crc.applyAsLong(e), symbol.apply(e)));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * kmod's {@code --show-modversions FILE} (the {@code __versions} table) and {@code --show-exports
+     * FILE} (see {@link KoFile#exports()}): FILE is a path, never a module name; {@code what} names
+     * the table in kmod's "could not get WHAT of FILE" message.
+     */
+    private int showSymbols(String file, String what, SymbolTable table) {
         Path p = Path.of(file);
         BasicFileAttributes attrs;
         try {
@@ -228,8 +253,8 @@ public final class Modprobe extends Verb {
             log.log(ToolLog.CRIT, "Module " + file + " not found.");
             return 1;
         }
-        String cannot = "could not get modversions of " + file + ": ";
-        StringBuilder sb = new StringBuilder();
+        String cannot = "could not get " + what + " of " + file + ": ";
+        String lines;
         try {
             if (attrs.isDirectory()) {
                 log.log(ToolLog.CRIT, cannot + "Is a directory");
@@ -241,9 +266,7 @@ public final class Modprobe extends Verb {
                 return 1;
             }
             try (KoFile ko = KoFile.open(p)) {
-                for (KoFile.Version v : ko.versionTable()) {
-                    sb.append(String.format("0x%08x\t%s\n", v.crc(), v.symbol()));
-                }
+                lines = table.lines(ko);
             }
         } catch (KoFileException e) {
             log.log(ToolLog.CRIT, cannot + e.reason());
@@ -252,7 +275,7 @@ public final class Modprobe extends Verb {
             log.log(ToolLog.CRIT, cannot + "Input/output error");
             return 1;
         }
-        out().print(sb);
+        out().print(lines);
         return 0;
     }
 

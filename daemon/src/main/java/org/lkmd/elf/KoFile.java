@@ -21,8 +21,9 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>{@link #modInfo()}: {@code .modinfo} records;</li>
- *   <li>{@link #exportedSymbols()}: the names of {@code __crc_*} symbols in {@code .symtab} order
- *       when there are any (modversions), else the strings of {@code __ksymtab_strings};</li>
+ *   <li>{@link #exports()} and {@link #exportedSymbols()}: the {@code __crc_*} symbols in
+ *       {@code .symtab} order when there are any (modversions), else the strings of
+ *       {@code __ksymtab_strings};</li>
  *   <li>{@link #dependencySymbols()}: undefined {@code .symtab} symbols in table order with their
  *       {@code __versions} CRC, then the {@code __versions} entries no symbol referred to;</li>
  *   <li>{@link #signature()}: the appended module signature.</li>
@@ -48,6 +49,8 @@ public final class KoFile implements AutoCloseable {
     private final boolean is64;
     private final boolean little;
     private final List<Section> sections;
+    private final long shoff;
+    private final int shentsize;
     private final SectionBytes sectionNames;
 
     private KoFile(String path, ModuleImage image) throws KoFileException {
@@ -81,8 +84,8 @@ public final class KoFile implements AutoCloseable {
             throw new KoFileException(KoFileException.EINVAL, "bad ELF header: " + e);
         }
         int shnum = elf.e_shnum & 0xffff;
-        int shentsize = elf.e_shentsize & 0xffff;
-        long shoff = elf.e_shoff;
+        shentsize = elf.e_shentsize & 0xffff;
+        shoff = elf.e_shoff;
         if (shentsize != (is64 ? 64 : 40)) {
             throw new KoFileException(KoFileException.EINVAL, "unexpected section header size " + shentsize);
         }
@@ -185,16 +188,22 @@ public final class KoFile implements AutoCloseable {
     }
 
     private Section find(String name) {
+        int i = findIndex(name);
+        return i < 0 ? null : sections.get(i);
+    }
+
+    /** The index of the first section (after the null one) of that name, or -1. */
+    private int findIndex(String name) {
         byte[] want = name.getBytes(StandardCharsets.ISO_8859_1);
         for (int i = 1; i < sections.size(); i++) {
             Section s = sections.get(i);
             // long: a name offset read as 0xffffffff is clamped to Integer.MAX_VALUE, and adding to it overflows
             if ((long) s.nameOff + want.length < sectionNames.length() && sectionNames.startsWith(s.nameOff, want)
                     && sectionNames.u8(s.nameOff + want.length) == 0) {
-                return s;
+                return i;
             }
         }
-        return null;
+        return -1;
     }
 
     private Section require(String name) throws KoFileException {
@@ -234,6 +243,28 @@ public final class KoFile implements AutoCloseable {
         }
     }
 
+    /** True for a 64-bit ELF file. */
+    boolean is64() {
+        return is64;
+    }
+
+    /** True for a little-endian ELF file. */
+    boolean littleEndian() {
+        return little;
+    }
+
+    /** Where the header of the first section of that name starts in the image, or -1. */
+    long sectionHeaderOffset(String name) {
+        int i = findIndex(name);
+        return i < 0 ? -1 : shoff + (long) i * shentsize;
+    }
+
+    /** The file offset and size of the first section of that name, or null when absent or out of range. */
+    long[] sectionRange(String name) {
+        Section s = find(name);
+        return s == null || !inRange(s) || s.type == 8 ? null : new long[] {s.offset, s.size};
+    }
+
     /** True when the module has a section of that name. */
     public boolean hasSection(String name) {
         return find(name) != null;
@@ -258,39 +289,109 @@ public final class KoFile implements AutoCloseable {
         return b;
     }
 
+    /** A symbol the module exports and its CRC: 0 when the module has no modversions. */
+    public record Export(String symbol, long crc) {
+    }
+
+    /**
+     * The module's exports as libkmod lists them ({@code kmod_elf_get_symbols}, what {@code modprobe
+     * --show-exports} prints): every {@code __crc_NAME} symbol of {@code .symtab} in table order, its
+     * CRC the 32-bit word it points at (or its value when absolute), else, when there is no such
+     * symbol or the tables are unusable, the strings of {@code __ksymtab_strings} with CRC 0.
+     *
+     * @throws KoFileException (ENOENT) when neither is there: the module exports nothing
+     */
+    public List<Export> exports() throws KoFileException {
+        List<Export> crcs = crcExports();
+        if (!crcs.isEmpty()) {
+            return crcs;
+        }
+        List<Export> out = new ArrayList<>();
+        for (String s : ksymtabStrings()) {
+            out.add(new Export(s, 0));
+        }
+        return out;
+    }
+
     /** Exported symbol names as depmod takes them (see class comment). */
     public List<String> exportedSymbols() throws KoFileException {
-        List<String> crcs = new ArrayList<>();
+        List<Export> crcs = crcExports();
+        if (!crcs.isEmpty()) {
+            return crcs.stream().map(Export::symbol).toList();
+        }
+        SectionBytes b = sectionBytes(require("__ksymtab_strings"));
+        if (b.length() > 0 && b.u8(b.length() - 1) != 0) {
+            throw new KoFileException(KoFileException.EINVAL, "__ksymtab_strings not NUL-terminated");
+        }
+        return ksymtabStrings();
+    }
+
+    /** The {@code __crc_*} symbols; empty when there are none or {@code .symtab}/{@code .strtab} are unusable. */
+    private List<Export> crcExports() throws KoFileException {
+        List<Export> crcs = new ArrayList<>();
         Section strtabSec = find(".strtab");
         Section symtabSec = find(".symtab");
         // as libkmod: an unusable .symtab/.strtab just means falling back to __ksymtab_strings
-        if (strtabSec != null && symtabSec != null && inRange(strtabSec) && inRange(symtabSec)) {
-            SectionBytes strtab = sectionBytes(strtabSec);
-            SectionBytes symtab = sectionBytes(symtabSec);
-            int entSize = is64 ? 24 : 16;
-            int count = symtab.length() / entSize;
-            boolean usable = true;
-            for (int i = 1; i < count; i++) {
-                long nameOff = symtab.u32(i * entSize);
-                if (nameOff >= strtab.length()) {
-                    usable = false;
-                    break;
-                }
-                if (strtab.startsWith((int) nameOff, CRC_PREFIX)) {
-                    crcs.add(strtab.cString((int) nameOff + CRC_PREFIX.length, strtab.length()));
-                }
+        if (strtabSec == null || symtabSec == null || !inRange(strtabSec) || !inRange(symtabSec)) {
+            return crcs;
+        }
+        SectionBytes strtab = sectionBytes(strtabSec);
+        SectionBytes symtab = sectionBytes(symtabSec);
+        int entSize = is64 ? 24 : 16;
+        if (symtab.length() % entSize != 0) {
+            return crcs;
+        }
+        int count = symtab.length() / entSize;
+        for (int i = 1; i < count; i++) {
+            int base = i * entSize;
+            long nameOff = symtab.u32(base);
+            if (nameOff >= strtab.length()) {
+                return new ArrayList<>();
             }
-            if (usable && !crcs.isEmpty()) {
-                return crcs;
+            if (strtab.startsWith((int) nameOff, CRC_PREFIX)) {
+                long value = is64 ? symtab.u64(base + 8) : symtab.u32(base + 4);
+                int shndx = symtab.u16(base + (is64 ? 6 : 14));
+                crcs.add(new Export(strtab.cString((int) nameOff + CRC_PREFIX.length, strtab.length()),
+                        resolveCrc(value, shndx)));
             }
         }
+        return crcs;
+    }
+
+    private static final int SHN_ABS = 0xfff1;
+
+    /**
+     * A {@code __crc_} symbol's CRC. Since Linux 5.19 (and on relocatable builds before) the symbol's
+     * value is the offset of the 32-bit CRC inside its section; an absolute or undefined symbol's value
+     * is the CRC itself. Whatever cannot be read gives all ones, as libkmod's {@code (uint64_t)-1}.
+     */
+    private long resolveCrc(long value, int shndx) throws KoFileException {
+        if (shndx == SHN_ABS || shndx == SHN_UNDEF) {
+            return value;
+        }
+        if (shndx >= sections.size()) {
+            return -1;
+        }
+        Section s = sections.get(shndx);
+        long size = image.size();
+        // the section's file range, whatever its type, and then the word: unsigned comparisons, as libkmod's
+        if (!within(s.offset, s.size, size) || Long.compareUnsigned(value, s.size - 4) > 0
+                || !within(s.offset + value, 4, size)) {
+            return -1;
+        }
+        byte[] w = read(s.offset + value, 4);
+        long v = little
+                ? (w[0] & 0xff) | (w[1] & 0xff) << 8 | (w[2] & 0xff) << 16 | (long) (w[3] & 0xff) << 24
+                : (long) (w[0] & 0xff) << 24 | (w[1] & 0xff) << 16 | (w[2] & 0xff) << 8 | (w[3] & 0xff);
+        return v & 0xffffffffL;
+    }
+
+    /** {@code __ksymtab_strings} split, leading padding and empty strings dropped. @throws KoFileException (ENOENT) when absent */
+    private List<String> ksymtabStrings() throws KoFileException {
         SectionBytes b = sectionBytes(require("__ksymtab_strings"));
         int from = 0;
         while (from < b.length() - 1 && b.u8(from) == 0) {
             from++;
-        }
-        if (b.length() > 0 && b.u8(b.length() - 1) != 0) {
-            throw new KoFileException(KoFileException.EINVAL, "__ksymtab_strings not NUL-terminated");
         }
         return b.strings(from);
     }

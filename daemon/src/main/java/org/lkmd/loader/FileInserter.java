@@ -1,6 +1,8 @@
 package org.lkmd.loader;
 
 import org.lkmd.elf.Compression;
+import org.lkmd.elf.ForcedImage;
+import org.lkmd.elf.KoFileException;
 import org.lkmd.kernel.Errno;
 import org.lkmd.kernel.Kernel;
 import org.lkmd.kernel.KernelException;
@@ -17,7 +19,9 @@ import java.nio.file.Path;
  * {@code finit_module}; a compressed one too, with {@code MODULE_INIT_COMPRESSED_FILE}, when the
  * kernel lists its algorithm in {@code /sys/module/compression}; otherwise lkmd decompresses it and
  * uses {@code init_module}. Compression is told by magic bytes, never by the file name. A kernel
- * without {@code finit_module} (ENOSYS) gets the image through {@code init_module}.
+ * without {@code finit_module} (ENOSYS) gets the image through {@code init_module}. On that path
+ * the {@code MODULE_INIT_IGNORE_*} flags become edits of the image ({@link ForcedImage}), as
+ * libkmod's {@code kmod_module_insert_module} makes them.
  */
 public final class FileInserter {
     private final Kernel kernel;
@@ -59,6 +63,17 @@ public final class FileInserter {
         } catch (IOException e) {
             // a truncated or corrupt archive: the kernel would call it a bad module format
             throw new KernelException(Errno.ENOEXEC, "decompress(" + file + ")");
+        }
+        boolean modversions = (flags & Kernel.MODULE_INIT_IGNORE_MODVERSIONS) != 0;
+        boolean vermagic = (flags & Kernel.MODULE_INIT_IGNORE_VERMAGIC) != 0;
+        if (modversions || vermagic) {
+            // init_module takes no flags: libkmod edits the image instead
+            try {
+                image = ForcedImage.strip(image, modversions, vermagic);
+            } catch (KoFileException e) {
+                throw new KernelException(KoFileException.ENOEXEC.equals(e.reason()) ? Errno.ENOEXEC : Errno.EINVAL,
+                        "read ELF (" + file + ")");
+            }
         }
         kernel.initModule(ByteBuffer.wrap(image), opts);
         return Method.INIT_DECOMPRESSED;

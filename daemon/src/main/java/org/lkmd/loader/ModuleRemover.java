@@ -19,7 +19,8 @@ import java.util.function.Function;
  *       a builtin one is an error for the named module and ignored for dependencies;</li>
  *   <li>post-softdeps are removed, last first (failures ignored);</li>
  *   <li>with {@code --remove-holders}, every holder is removed first, recursively (a failure is fatal);</li>
- *   <li>a module still in use is "in use" (EBUSY), unless {@code --wait} gives it time;</li>
+ *   <li>a module still in use is "in use" (EBUSY), unless {@code --wait} gives it time, even with
+ *       {@code -f};</li>
  *   <li>{@code delete_module(name, O_NONBLOCK[|O_TRUNC with -f])}, retrying EAGAIN with exponential
  *       backoff until the {@code --wait} limit; or the remove command;</li>
  *   <li>each hard dependency whose use count is now 0 is removed, in one pass from the end of its
@@ -52,7 +53,8 @@ public final class ModuleRemover {
      * @param removeDependencies remove hard dependencies left unused (modprobe -r does; kmod's
      *                           {@code --remove-dependencies} spelling is the default here)
      * @param removeHolders      {@code --remove-holders}
-     * @param force              {@code -f}: O_TRUNC, and no in-use check
+     * @param force              {@code -f}: O_TRUNC; a module in use is still refused before the call, as kmod 30's
+     *                           modprobe does
      * @param firstTime          {@code --first-time}: not loaded is an error
      * @param ignoreCommands     {@code -i}: no remove commands, no softdeps
      * @param waitFor            {@code --wait MSEC}: how long to retry a busy module; null = no waiting
@@ -194,7 +196,7 @@ public final class ModuleRemover {
         Failure delete(String name, boolean named) {
             long deadline = o.waitFor() == null ? 0 : System.nanoTime() + o.waitFor().toNanos();
             long backoff = FIRST_BACKOFF_MS;
-            while (!o.force() && (kernel.refcount(name) > 0 || !kernel.holders(name).isEmpty())) {
+            while (kernel.refcount(name) > 0 || !kernel.holders(name).isEmpty()) {
                 if (o.waitFor() == null || System.nanoTime() >= deadline) {
                     // kmod reports "in use" only for the module asked for; unused-dependency sweeps are quiet
                     return new Failure(Errno.EBUSY, named ? "Module " + name + " is in use." : null);

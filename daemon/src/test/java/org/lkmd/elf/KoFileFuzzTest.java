@@ -31,6 +31,12 @@ class KoFileFuzzTest {
             // out-of-range symbol table
         }
         try {
+            // CRC words are read at offsets the symbols choose
+            ko.exports();
+        } catch (KoFileException e) {
+            // no exports
+        }
+        try {
             ko.versions();
         } catch (KoFileException e) {
             // out-of-range __versions

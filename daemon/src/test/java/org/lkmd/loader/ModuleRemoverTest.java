@@ -83,6 +83,16 @@ class ModuleRemoverTest {
     }
 
     @Test
+    void forceDoesNotSkipTheInUseCheck() {
+        // kmod 30's modprobe checks the refcount before delete_module whatever -f says; -f only adds O_TRUNC
+        ModuleRemover.Outcome o = remover().remove("mod_a",
+                new ModuleRemover.Options(true, false, true, false, false, null, m -> { }));
+        assertEquals(Errno.EBUSY, o.errno());
+        assertEquals("Module mod_a is in use.", o.message());
+        assertEquals(List.of(), kernel.unloadOrder());
+    }
+
+    @Test
     void removeHoldersTakesDownEverythingAboveFirst() {
         ModuleRemover.Outcome o = remover().remove("mod_a", opts(true, false, null));
         assertTrue(o.ok(), o.message());
