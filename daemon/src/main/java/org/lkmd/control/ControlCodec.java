@@ -21,6 +21,9 @@ import java.util.Map;
  * {@code {"v":1,"ok":true, ...}} or {@code {"v":1,"ok":false,"error":TEXT}}. Commands:
  * <pre>
  * ping                                  → pid, version
+ * set      log_level?, children_max?    → log_level, children_max (each with its source); applied live
+ * exit                                  → ok, then the daemon stops (exit status 0)
+ * history  since_ms?, module?, failed?  → events [the event log's records that match, oldest first]
  * status                                → uptime, snapshot, queue, counters, errors, reload problems
  * reload                                → reloaded (bool), generation, problems [file:line: message]
  * settle   timeout_ms                   → settled (bool), queued, running

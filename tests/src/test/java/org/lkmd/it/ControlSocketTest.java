@@ -282,23 +282,33 @@ class ControlSocketTest {
                 "java", "-jar", jar.toString(), "status", "--root", r));
         assertEquals(1, viaMode.rc());
         assertTrue(viaMode.err().contains("Permission denied"), viaMode.err());
-        // with the mode opened up, the peer credential check still refuses
+        // with the mode opened up, the peer credential check still refuses, whatever the command
         Files.setPosixFilePermissions(sock, PosixFilePermissions.fromString("rw-rw-rw-"));
         try {
-            Tool viaCred = Tool.exec(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                    "/usr/bin/python3", "-c", "import socket,sys\n"
-                            + "s=socket.socket(socket.AF_UNIX,socket.SOCK_STREAM)\n"
-                            + "s.connect(sys.argv[1])\n"
-                            + "s.sendall(b'{\"v\":1,\"cmd\":\"status\"}\\n')\n"
-                            + "d=b''\n"
-                            + "while True:\n"
-                            + "  c=s.recv(4096)\n"
-                            + "  if not c: break\n"
-                            + "  d+=c\n"
-                            + "print(d.decode())\n", sock.toString()));
-            assertEquals(0, viaCred.rc(), viaCred.err());
-            assertTrue(viaCred.out().contains("permission denied: uid 65534 is not root"), viaCred.out());
-            assertFalse(viaCred.out().contains("uptime"), viaCred.out());
+            for (String request : List.of("{\"v\":1,\"cmd\":\"status\"}", "{\"v\":1,\"cmd\":\"ping\"}",
+                    "{\"v\":1,\"cmd\":\"set\",\"log_level\":\"debug\",\"children_max\":3}",
+                    "{\"v\":1,\"cmd\":\"history\"}", "{\"v\":1,\"cmd\":\"exit\"}",
+                    "{\"v\":1,\"cmd\":\"load\",\"name\":\"pcspkr\"}", "{\"v\":1,\"cmd\":\"reload\"}")) {
+                Tool viaCred = Tool.exec(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        "/usr/bin/python3", "-c", "import socket,sys\n"
+                                + "s=socket.socket(socket.AF_UNIX,socket.SOCK_STREAM)\n"
+                                + "s.connect(sys.argv[1])\n"
+                                + "s.sendall(sys.argv[2].encode()+b'\\n')\n"
+                                + "d=b''\n"
+                                + "while True:\n"
+                                + "  c=s.recv(4096)\n"
+                                + "  if not c: break\n"
+                                + "  d+=c\n"
+                                + "print(d.decode())\n", sock.toString(), request));
+                assertEquals(0, viaCred.rc(), viaCred.err());
+                assertEquals("{\"v\":1,\"ok\":false,\"error\":\"permission denied: uid 65534 is not root\"}",
+                        viaCred.out().strip(), request);
+            }
+            // nothing was done: the daemon answers root, with its knobs as they were
+            Tool status = Tool.lkmd("status", "--root", r);
+            assertEquals(0, status.rc(), status.err());
+            assertFalse(status.out().contains("log level: debug") || status.out().contains("children max: 3 "),
+                    status.out());
         } finally {
             Files.setPosixFilePermissions(sock, PosixFilePermissions.fromString("rw-------"));
         }
