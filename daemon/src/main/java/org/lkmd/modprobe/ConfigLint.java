@@ -29,26 +29,14 @@ public final class ConfigLint {
     }
 
     public static List<Diagnostic> lint(ModprobeConfig config) {
-        List<ConfigEntry.Install> installs = new ArrayList<>();
-        List<ConfigEntry.SoftdepLine> softdeps = new ArrayList<>();
-        List<ConfigEntry.Blacklist> blacklists = new ArrayList<>();
-        for (ConfigEntry e : config.entries()) {
-            if (e instanceof ConfigEntry.Install i) {
-                installs.add(i);
-            } else if (e instanceof ConfigEntry.SoftdepLine s) {
-                softdeps.add(s);
-            } else if (e instanceof ConfigEntry.Blacklist b) {
-                blacklists.add(b);
-            }
-        }
         List<Diagnostic> out = new ArrayList<>();
-        installsCancelledBySoftdeps(installs, softdeps, out);
-        shadowedSoftdeps(softdeps, out);
-        blacklistsSentElsewhere(config, blacklists, out);
+        installsCancelledBySoftdeps(config, out);
+        shadowedSoftdeps(config.softdepLines(), out);
+        blacklistsSentElsewhere(config, out);
         return out;
     }
 
-    /** The names a line can be asked about: its own name when it is no glob. */
+    /** True when the pattern has no glob character: it names one module. */
     private static boolean literal(String pattern) {
         for (int i = 0; i < pattern.length(); i++) {
             char c = pattern.charAt(i);
@@ -59,27 +47,16 @@ public final class ConfigLint {
         return true;
     }
 
-    private static <T extends ConfigEntry> Optional<T> first(List<T> lines, List<String> patterns, String module) {
-        for (int i = 0; i < lines.size(); i++) {
-            if (Fnmatch.fnmatch(patterns.get(i), module)) {
-                return Optional.of(lines.get(i));
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static void installsCancelledBySoftdeps(List<ConfigEntry.Install> installs,
-                                                    List<ConfigEntry.SoftdepLine> softdeps, List<Diagnostic> out) {
-        List<String> installPatterns = installs.stream().map(ConfigEntry.Install::pattern).toList();
-        List<String> softdepPatterns = softdeps.stream().map(s -> s.softdep().pattern()).toList();
+    private static void installsCancelledBySoftdeps(ModprobeConfig config, List<Diagnostic> out) {
         // the modules both kinds of line can be about: every name written without a glob
         Set<String> names = new LinkedHashSet<>();
-        installPatterns.stream().filter(ConfigLint::literal).forEach(names::add);
-        softdepPatterns.stream().filter(ConfigLint::literal).forEach(names::add);
+        config.installLines().forEach(i -> names.add(i.pattern()));
+        config.softdepLines().forEach(s -> names.add(s.softdep().pattern()));
+        names.removeIf(n -> !literal(n));
         Set<List<ConfigEntry>> told = new LinkedHashSet<>();
         for (String m : names) {
-            Optional<ConfigEntry.Install> install = first(installs, installPatterns, m);
-            Optional<ConfigEntry.SoftdepLine> softdep = first(softdeps, softdepPatterns, m);
+            Optional<ConfigEntry.Install> install = config.install(m);
+            Optional<ConfigEntry.SoftdepLine> softdep = config.softdepLine(m);
             if (install.isEmpty() || softdep.isEmpty()
                     || (softdep.get().softdep().pre().isEmpty() && softdep.get().softdep().post().isEmpty())
                     || !told.add(List.of(install.get(), softdep.get()))) {
@@ -109,9 +86,8 @@ public final class ConfigLint {
         }
     }
 
-    private static void blacklistsSentElsewhere(ModprobeConfig config, List<ConfigEntry.Blacklist> blacklists,
-                                                List<Diagnostic> out) {
-        for (ConfigEntry.Blacklist b : blacklists) {
+    private static void blacklistsSentElsewhere(ModprobeConfig config, List<Diagnostic> out) {
+        for (ConfigEntry.Blacklist b : config.blacklistLines()) {
             for (ConfigEntry.Alias a : config.aliasesMatching(b.module())) {
                 if (!a.module().equals(b.module()) && !config.blacklisted(a.module())) {
                     out.add(Diagnostic.warning(b.file(), b.line(), "'blacklist " + b.module() + "' does not stop "

@@ -158,7 +158,27 @@ public final class ModprobeConfig {
 
     /** The first {@code softdep} line whose glob matches the module name. */
     public Optional<Softdep> softdep(String module) {
-        return firstMatching(softdeps, softdepGlobs, module).map(ConfigEntry.SoftdepLine::softdep);
+        return softdepLine(module).map(ConfigEntry.SoftdepLine::softdep);
+    }
+
+    /** The first {@code softdep} line whose glob matches the module name, with where it is. */
+    public Optional<ConfigEntry.SoftdepLine> softdepLine(String module) {
+        return firstMatching(softdeps, softdepGlobs, module);
+    }
+
+    /** Every {@code install} line in parse order. */
+    public List<ConfigEntry.Install> installLines() {
+        return List.copyOf(installs);
+    }
+
+    /** Every {@code softdep} line in parse order. */
+    public List<ConfigEntry.SoftdepLine> softdepLines() {
+        return List.copyOf(softdeps);
+    }
+
+    /** Every {@code blacklist} line in parse order. */
+    public List<ConfigEntry.Blacklist> blacklistLines() {
+        return List.copyOf(blacklist);
     }
 
     /** The first {@code weakdep} line whose glob matches the module name. */
