@@ -78,7 +78,10 @@ public final class Info extends Verb {
         }
         Optional.ofNullable(props.get("DISKSEQ")).ifPresent(q -> out.println("Q: " + q));
         link(dir, "driver").ifPresent(d -> out.println("V: " + d));
-        props.forEach((k, v) -> out.println("E: " + k + "=" + v));
+        if (subsystem.isPresent()) {
+            // udevadm lists the properties only once it has the device's id, which needs a subsystem
+            props.forEach((k, v) -> out.println("E: " + k + "=" + v));
+        }
         out.println();
     }
 
