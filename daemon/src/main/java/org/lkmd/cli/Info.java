@@ -36,11 +36,13 @@ public final class Info extends Verb {
     @Override
     public Integer call() {
         SysfsTree tree = new SysfsTree(root());
-        if (!device.startsWith("/") && !device.startsWith("devices/")) {
+        // udevadm takes a relative name without '/' for a unit name (none here), and finds no
+        // device for any other relative path
+        if (!device.startsWith("/") && !device.contains("/")) {
             err().println("Bad argument \"" + device + "\", expected an absolute path in /dev/ or /sys/ or a unit name: Invalid argument");
             return 1;
         }
-        Optional<Path> dir = tree.findDevice(device);
+        Optional<Path> dir = device.startsWith("/") ? tree.findDevice(device) : Optional.empty();
         if (dir.isEmpty()) {
             err().println("Unknown device \"" + device + "\": No such device");
             return 1;

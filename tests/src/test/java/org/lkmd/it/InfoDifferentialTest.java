@@ -181,6 +181,7 @@ class InfoDifferentialTest {
     void badArgumentsFailLikeUdevadm() {
         for (List<String> args : List.of(List.of("/sys/nonexistent"), List.of("-a", "/devices/nope"),
                 List.of("/sys/devices"), List.of("-a", "/sys"), List.of("/proc"), List.of("foo"), List.of(""),
+                List.of("devices/platform"), List.of("-a", "sys/devices/platform"),
                 List.of("-a", "/sys/devices/platform/pcspkr/driver_override"), List.of("/dev/nonexistent"),
                 List.of("-a", "/sys/devices/../devices/nope"))) {
             List<String> cmd = Tool.list(UDEVADM.toString(), "info");
