@@ -15,7 +15,7 @@ import java.io.PrintWriter;
         description = "The loadable-kernel-module daemon and its kmod-compatible tools.",
         subcommands = {Modprobe.class, Insmod.class, Rmmod.class, Lsmod.class, Modinfo.class, Depmod.class,
                 DaemonCommand.class, Settle.class, Status.class, Reload.class, Monitor.class,
-                Trigger.class, Explain.class, Test.class, Verify.class, StaticNodes.class, Control.class,
+                Trigger.class, Explain.class, Test.class, Info.class, Verify.class, StaticNodes.class, Control.class,
                 History.class})
 public final class Main implements Runnable {
     @Mixin

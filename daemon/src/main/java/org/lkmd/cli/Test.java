@@ -1,15 +1,9 @@
 package org.lkmd.cli;
 
-import org.lkmd.base.ParseResult;
 import org.lkmd.daemon.Snapshot;
-import org.lkmd.daemon.SnapshotLoader;
-import org.lkmd.modprobe.ModuleRef;
 import org.lkmd.modprobe.ResolveContext;
-import org.lkmd.rules.ProcessProgramRunner;
 import org.lkmd.rules.RuleOutcome;
-import org.lkmd.rules.RulesEngine;
 import org.lkmd.rules.RunEntry;
-import org.lkmd.rules.SysfsDevice;
 import org.lkmd.uevent.Coldplug;
 import org.lkmd.uevent.DeviceUevent;
 import org.lkmd.uevent.Uevent;
@@ -18,9 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Optional;
 
 /**
  * {@code lkmd test DEVPATH}: runs the rules on the device's current uevent properties, as the
@@ -43,10 +35,8 @@ public final class Test extends Verb {
             err().println("lkmd test: unknown action '" + action + "'");
             return 2;
         }
-        String release = releaseOption() != null ? releaseOption() : Kernels.releaseOf(root());
-        ParseResult<Snapshot> s = new SnapshotLoader(root(), release, Clock.systemUTC()).load(0, true);
-        s.diagnostics().forEach(d -> err().println(d));
-        if (s.value().isEmpty()) {
+        Optional<Snapshot> snapshot = RulesDryRun.load(root(), releaseOption(), err());
+        if (snapshot.isEmpty()) {
             err().println("lkmd test: configuration unusable (see above)");
             return 1;
         }
@@ -57,21 +47,21 @@ public final class Test extends Verb {
             err().println("lkmd test: " + ex.getMessage());
             return 1;
         }
-        RulesEngine engine = new RulesEngine(root(), ProcessProgramRunner.defaults());
-        RuleOutcome ro = engine.run(s.value().get().rules(), e, SysfsDevice.of(root(), e.devpath()));
-        out().println("rules read from: " + String.join(" ", s.value().get().rules().files()));
+        RulesDryRun run = RulesDryRun.run(root(), snapshot.get(), e);
+        RuleOutcome ro = run.outcome();
+        out().println("rules read from: " + String.join(" ", run.ruleFiles()));
         ro.trace().forEach(r -> out().println("rule matched: " + r));
         if (ro.trace().isEmpty()) {
             out().println("rules: none matched");
         }
         out().println("properties:");
         ro.env().forEach((k, v) -> out().println("  " + k + "=" + v));
-        ResolveContext ctx = s.value().get().newContext();
+        ResolveContext ctx = run.newContext();
         for (RunEntry r : ro.runs()) {
             out().println("run: " + r);
             if (r.kmod().isPresent()) {
                 for (String q : r.kmod().get().queries(ro.env())) {
-                    out().println("  kmod load " + q + " -> " + resolve(ctx, q));
+                    out().println("  kmod load " + q + " -> " + RulesDryRun.resolve(ctx, q));
                 }
             }
         }
@@ -79,14 +69,5 @@ public final class Test extends Verb {
             out().println("run: nothing");
         }
         return 0;
-    }
-
-    private static String resolve(ResolveContext ctx, String q) {
-        try {
-            List<ModuleRef> mods = ctx.lookup(q);
-            return mods.isEmpty() ? "no module" : String.join(" ", mods.stream().map(ModuleRef::name).toList());
-        } catch (ResolveContext.InvalidNameException ex) {
-            return ex.getMessage();
-        }
     }
 }

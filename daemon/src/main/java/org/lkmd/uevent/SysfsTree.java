@@ -119,6 +119,20 @@ public final class SysfsTree {
         return Optional.of(real);
     }
 
+    /**
+     * The device's parent as sd-device finds it: the nearest directory above it, below
+     * {@code /sys}, that is a device.
+     */
+    public Optional<Path> parent(Path dir) {
+        for (Path p = dir.getParent(); p != null && p.startsWith(realSys) && !p.equals(realSys); p = p.getParent()) {
+            Optional<Path> d = asDevice(p);
+            if (d.isPresent()) {
+                return d;
+            }
+        }
+        return Optional.empty();
+    }
+
     /** The devpath of a real directory under {@code /sys}: {@code /devices/...}. */
     public String devpath(Path dir) {
         Path base = dir.startsWith(realSys) ? realSys : sys;

@@ -224,6 +224,23 @@ class ControlSocketTest {
     }
 
     @Test
+    void infoShowsTheDeviceItsRulesAndModulesWithoutADaemon() throws Exception {
+        Tool t = Tool.lkmd("info", "--root", r, "--kernel-release", rel, PCSPKR);
+        assertEquals(0, t.rc(), t.err());
+        assertTrue(t.out().startsWith("P: " + PCSPKR + "\nM: pcspkr\nU: platform\n"), t.out());
+        assertTrue(t.out().contains("\nE: MODALIAS=platform:pcspkr\n\n"), t.out());
+        assertTrue(t.out().contains("\nrule matched: /etc/lkmd/rules.d/80-lkmd-drivers.rules:11\n"), t.out());
+        assertTrue(t.out().contains("\nkmod load platform:pcspkr -> pcspkr\n"), t.out());
+        Tool w = Tool.lkmd("info", "--root", r, "-a", "/sys" + PCSPKR);
+        assertEquals(0, w.rc(), w.err());
+        assertTrue(w.out().contains("  looking at device '" + PCSPKR + "':\n    KERNEL==\"pcspkr\"\n"), w.out());
+        Tool bad = Tool.lkmd("info", "--root", r, PCSPKR + "/nope");
+        assertEquals(1, bad.rc());
+        assertEquals("", bad.out());
+        assertEquals("Unknown device \"" + PCSPKR + "/nope\": No such device\n", bad.err());
+    }
+
+    @Test
     void editsReloadLiveBrokenEditsKeepTheOldSnapshotAndExplainSaysWhy() throws Exception {
         Path extra = root.resolve("etc/lkmd/rules.d/50-extra.rules");
         Path blacklist = root.resolve("etc/modprobe.d/bl.conf");
