@@ -31,8 +31,11 @@ import java.util.regex.Pattern;
 final class JournalAppender extends AppenderBase<ILoggingEvent> {
     static final String SOCKET = "/run/systemd/journal/socket";
     static final String IDENTIFIER = "lkmd";
-    /** journald's rule for a field a client may set: upper case, digits, underscore, not leading, at most 64. */
-    private static final Pattern FIELD_NAME = Pattern.compile("[A-Z0-9][A-Z0-9_]{0,63}");
+    /**
+     * journald's rule for a field a client may set: upper case, digits and underscore, at most 64,
+     * starting with neither a digit nor an underscore (those fields are journald's own).
+     */
+    private static final Pattern FIELD_NAME = Pattern.compile("[A-Z][A-Z0-9_]{0,63}");
 
     private final String socketPath;
     private final PrintStream fallback;

@@ -57,7 +57,7 @@ class JournalAppenderTest {
     void fieldsCarryTheMessagePriorityIdentifierAndTheJournalNamedEntries() {
         LoggingEvent e = event(Level.INFO, "Loaded module {} for {}", "e1000", "/devices/pci0000:00/0000:00:03.0");
         e.setMDCPropertyMap(Map.of(LogFields.DEVPATH, "/devices/pci0000:00/0000:00:03.0", LogFields.SEQNUM, "1234",
-                "lowercase", "not a field", "_TRUSTED", "clients may not set these"));
+                "lowercase", "not a field", "_TRUSTED", "clients may not set these", "1ST", "nor these"));
         e.addKeyValuePair(new KeyValuePair(LogFields.MODULE, "e1000"));
         Map<String, String> f = JournalAppender.fields(e, "EventHandler: Loaded module e1000 for /devices/x");
         assertEquals("EventHandler: Loaded module e1000 for /devices/x", f.get("MESSAGE"));
@@ -68,6 +68,7 @@ class JournalAppenderTest {
         assertEquals("/devices/pci0000:00/0000:00:03.0", f.get("DEVPATH"));
         assertFalse(f.containsKey("lowercase"));
         assertFalse(f.containsKey("_TRUSTED"));
+        assertFalse(f.containsKey("1ST"));
     }
 
     @Test
