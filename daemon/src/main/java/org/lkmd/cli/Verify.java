@@ -35,7 +35,8 @@ public final class Verify extends Verb {
         }
         rules.value().ifPresent(r -> all.addAll(RulesLoader.noRulesWarning(r)));
         modprobe.value().ifPresent(m -> all.addAll(ModprobeConfigLoader.denyInKmodDirs(root(), m)));
-        modprobe.value().ifPresent(m -> all.addAll(ConfigLint.lint(m)));
+        modprobe.value().ifPresent(m -> all.addAll(ConfigLint.lint(m,
+                ModprobeConfigLoader.shipped(root(), root().modulesDir(release)))));
         long errors = all.stream().filter(d -> d.severity() == Severity.ERROR).count();
         for (Diagnostic d : all) {
             err().println(d + (d.severity() == Severity.ERROR ? "" : " (warning)"));

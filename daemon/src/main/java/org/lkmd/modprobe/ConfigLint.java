@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * {@code lkmd verify}'s warnings on modprobe.d lines that kmod accepts but that do not do what they
@@ -15,25 +16,34 @@ import java.util.Set;
  * <ul>
  *   <li>an {@code install} line of a module that also has a {@code softdep}: libkmod ignores the
  *       install command of a module with softdeps and inserts the module itself (kmod #439, #446);</li>
- *   <li>a {@code softdep} line shadowed by an earlier one for the same module: only the first
- *       matching line counts (kmod #33), including one from the module directory's
- *       {@code modules.softdep};</li>
+ *   <li>a {@code softdep} line with modules in it shadowed by an earlier one for the same module
+ *       (even one without {@code pre:} or {@code post:} modules): only the first matching line
+ *       counts (kmod #33), including one from the module directory's {@code modules.softdep};</li>
  *   <li>a {@code blacklist NAME} where a config {@code alias} sends NAME to another module: a lookup
  *       of NAME ends at the alias (config aliases come first) and reaches that module, which the
  *       blacklist does not name, so {@code modprobe NAME} loads it.</li>
  * </ul>
- * Pure: reads the parsed configuration only.
+ * A pair of lines that both came with packages (the module directory's {@code modules.softdep},
+ * {@code /usr/lib/modprobe.d}: Debian's own modules.softdep repeats {@code softdep ksmbd pre: ...}
+ * twelve times, and kmod uses the first) is not reported: the administrator wrote neither and can
+ * change neither. Pure: reads the parsed configuration only.
  */
 public final class ConfigLint {
     private ConfigLint() {
     }
 
-    public static List<Diagnostic> lint(ModprobeConfig config) {
+    /** @param shipped whether a file came with a package ({@code ModprobeConfigLoader.shipped}) */
+    public static List<Diagnostic> lint(ModprobeConfig config, Predicate<String> shipped) {
         List<Diagnostic> out = new ArrayList<>();
-        installsCancelledBySoftdeps(config, out);
-        shadowedSoftdeps(config.softdepLines(), out);
-        blacklistsSentElsewhere(config, out);
+        installsCancelledBySoftdeps(config, shipped, out);
+        shadowedSoftdeps(config.softdepLines(), shipped, out);
+        blacklistsSentElsewhere(config, shipped, out);
         return out;
+    }
+
+    /** True when the administrator wrote at least one of the two lines. */
+    private static boolean admins(ConfigEntry a, ConfigEntry b, Predicate<String> shipped) {
+        return !shipped.test(a.file()) || !shipped.test(b.file());
     }
 
     /** True when the pattern has no glob character: it names one module. */
@@ -47,7 +57,8 @@ public final class ConfigLint {
         return true;
     }
 
-    private static void installsCancelledBySoftdeps(ModprobeConfig config, List<Diagnostic> out) {
+    private static void installsCancelledBySoftdeps(ModprobeConfig config, Predicate<String> shipped,
+                                                    List<Diagnostic> out) {
         // the modules both kinds of line can be about: every name written without a glob
         Set<String> names = new LinkedHashSet<>();
         config.installLines().forEach(i -> names.add(i.pattern()));
@@ -59,6 +70,7 @@ public final class ConfigLint {
             Optional<ConfigEntry.SoftdepLine> softdep = config.softdepLine(m);
             if (install.isEmpty() || softdep.isEmpty()
                     || (softdep.get().softdep().pre().isEmpty() && softdep.get().softdep().post().isEmpty())
+                    || !admins(install.get(), softdep.get(), shipped)
                     || !told.add(List.of(install.get(), softdep.get()))) {
                 continue;
             }
@@ -70,13 +82,22 @@ public final class ConfigLint {
         }
     }
 
-    private static void shadowedSoftdeps(List<ConfigEntry.SoftdepLine> softdeps, List<Diagnostic> out) {
+    private static void shadowedSoftdeps(List<ConfigEntry.SoftdepLine> softdeps, Predicate<String> shipped,
+                                         List<Diagnostic> out) {
         for (int j = 1; j < softdeps.size(); j++) {
-            String later = softdeps.get(j).softdep().pattern();
+            Softdep shadowed = softdeps.get(j).softdep();
+            if (shadowed.pre().isEmpty() && shadowed.post().isEmpty()) {
+                // nothing is lost: modules.softdep has such lines (cifs's MODULE_SOFTDEP("gcm") without "pre:")
+                continue;
+            }
+            String later = shadowed.pattern();
             for (int i = 0; i < j; i++) {
                 String earlier = softdeps.get(i).softdep().pattern();
                 if (earlier.equals(later) || (literal(later) && Fnmatch.fnmatch(earlier, later))) {
                     ConfigEntry.SoftdepLine s = softdeps.get(j);
+                    if (!admins(s, softdeps.get(i), shipped)) {
+                        break;
+                    }
                     out.add(Diagnostic.warning(s.file(), s.line(), "'softdep " + later + "' is ignored: the softdep at "
                             + where(softdeps.get(i)) + " matches " + later
                             + " first, and only the first matching softdep line counts (merge the two lines)"));
@@ -86,10 +107,11 @@ public final class ConfigLint {
         }
     }
 
-    private static void blacklistsSentElsewhere(ModprobeConfig config, List<Diagnostic> out) {
+    private static void blacklistsSentElsewhere(ModprobeConfig config, Predicate<String> shipped,
+                                                List<Diagnostic> out) {
         for (ConfigEntry.Blacklist b : config.blacklistLines()) {
             for (ConfigEntry.Alias a : config.aliasesMatching(b.module())) {
-                if (!a.module().equals(b.module()) && !config.blacklisted(a.module())) {
+                if (!a.module().equals(b.module()) && !config.blacklisted(a.module()) && admins(b, a, shipped)) {
                     out.add(Diagnostic.warning(b.file(), b.line(), "'blacklist " + b.module() + "' does not stop "
                             + "'modprobe " + b.module() + "': the alias at " + where(a) + " sends " + b.module()
                             + " to module " + a.module() + ", which no blacklist names (a blacklist names modules, "

@@ -37,6 +37,25 @@ public final class ModprobeConfigLoader {
     public static final List<String> LKMD_DIRS = List.of("/etc/lkmd/modprobe.d", "/run/lkmd/modprobe.d",
             "/usr/lib/lkmd/modprobe.d");
 
+    /** The directories whose files come with packages (the distribution's, kmod's, lkmd's), not from the administrator. */
+    public static final List<String> SHIPPED_DIRS = List.of("/usr/lib/modprobe.d", "/lib/modprobe.d",
+            "/usr/lib/lkmd/modprobe.d");
+
+    /**
+     * Whether a configuration file (as {@link ConfigEntry#file()} names it) came with a package: one
+     * of {@link #SHIPPED_DIRS} under the root, or the module directory's {@code modules.softdep} and
+     * {@code modules.weakdep}, which depmod writes from the modules themselves.
+     */
+    public static java.util.function.Predicate<String> shipped(Root root, Path modulesDir) {
+        List<Path> dirs = SHIPPED_DIRS.stream().map(root::resolve).toList();
+        return file -> {
+            Path f = Path.of(file);
+            return dirs.contains(f.getParent())
+                    || (modulesDir != null && modulesDir.equals(f.getParent()) && f.getFileName() != null
+                    && f.getFileName().toString().startsWith("modules."));
+        };
+    }
+
     /** Largest config file read; a larger one is reported and skipped. */
     public static final long MAX_FILE = 4L << 20;
 

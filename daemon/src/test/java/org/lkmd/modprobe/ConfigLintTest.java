@@ -4,7 +4,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.lkmd.base.Diagnostic;
+import org.lkmd.base.Root;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,6 +62,25 @@ class ConfigLintTest {
                         "/lib/modules/6.1.0/modules.softdep", "softdep crc32c_generic pre: crc32c_intel\n",
                         E + "zz.conf", "softdep crc32c_generic pre: crc32_pclmul\n"),
                         List.of(E + "zz.conf:1 <- /lib/modules/6.1.0/modules.softdep:1")),
+                Arguments.of("an earlier line without modules still shadows", files(E + "a.conf",
+                        "softdep loop gcm\nsoftdep loop pre: cdrom\n"),
+                        List.of(E + "a.conf:2 <- " + E + "a.conf:1")),
+                Arguments.of("a shadowed line without modules loses nothing (Debian's modules.softdep for cifs)", files(
+                        "/lib/modules/6.1.0/modules.softdep", "softdep cifs gcm\nsoftdep cifs ccm\nsoftdep cifs aes\n"),
+                        List.of()),
+                Arguments.of("both lines from modules.softdep (Debian's ksmbd): the administrator wrote neither", files(
+                        "/lib/modules/6.1.0/modules.softdep", "softdep ksmbd pre: crc32\nsoftdep ksmbd pre: gcm\n"),
+                        List.of()),
+                Arguments.of("a shipped file shadows modules.softdep (Debian's uhci_hcd): neither is the administrator's",
+                        files("/usr/lib/modprobe.d/aliases.conf", "softdep uhci-hcd pre: ehci-hcd\n",
+                                "/lib/modules/6.1.0/modules.softdep", "softdep uhci_hcd pre: ehci_pci\n"), List.of()),
+                Arguments.of("an administrator's line after a shipped one is told", files(
+                        "/usr/lib/modprobe.d/aliases.conf", "softdep uhci-hcd pre: ehci-hcd\n",
+                        E + "usb.conf", "softdep uhci_hcd pre: ehci_pci\n"),
+                        List.of(E + "usb.conf:1 <- /usr/lib/modprobe.d/aliases.conf:1")),
+                Arguments.of("shipped install and shipped softdep: not told", files(
+                        "/lib/modprobe.d/a.conf", "install loop /bin/true\n",
+                        "/lib/modules/6.1.0/modules.softdep", "softdep loop pre: cdrom\n"), List.of()),
                 Arguments.of("a glob after a named one: the glob still counts for other modules", files(E + "a.conf",
                         "softdep snd_hda_intel pre: snd_hda_codec_hdmi\nsoftdep snd_* post: snd_seq\n"), List.of()),
                 Arguments.of("three of one module: the second and third named, each with the first", files(E + "a.conf",
@@ -89,7 +110,8 @@ class ConfigLintTest {
         List<Diagnostic> parse = new ArrayList<>();
         files.forEach((file, text) -> ModprobeConfigParser.parse(file, text, entries, parse));
         assertEquals(List.of(), parse, "the table's files parse");
-        List<Diagnostic> got = ConfigLint.lint(new ModprobeConfig(entries));
+        List<Diagnostic> got = ConfigLint.lint(new ModprobeConfig(entries),
+                ModprobeConfigLoader.shipped(Root.of(Path.of("/")), Path.of("/lib/modules/6.1.0")));
         assertEquals(want.size(), got.size(), "warnings: " + got);
         for (int i = 0; i < want.size(); i++) {
             String[] w = want.get(i).split(" <- ");

@@ -31,6 +31,8 @@ class VerifyLintDifferentialTest {
         return Stream.of(
                 Arguments.of("install loop /bin/echo lkmd-lint\nsoftdep loop pre: cdrom\n", "loop", 1, 2),
                 Arguments.of("softdep loop pre: cdrom\nsoftdep loop pre: zram\n", "loop", 2, 1),
+                // a first line without pre: or post: (as modules.softdep has for cifs) still wins
+                Arguments.of("softdep loop gcm\nsoftdep loop pre: cdrom\n", "loop", 2, 1),
                 Arguments.of("softdep snd_* post: snd_seq\nsoftdep snd_hda_intel pre: snd_hda_codec_hdmi\n",
                         "snd_hda_intel", 2, 1),
                 // (a glob over the stack's other modules would still run for them: one that matches loop only)
