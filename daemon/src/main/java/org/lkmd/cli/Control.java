@@ -69,9 +69,8 @@ public final class Control extends Verb {
             }
         }
         try {
-            Optional<ControlClient> c = ControlClient.connect(root());
+            Optional<ControlClient> c = connectDaemon("control");
             if (c.isEmpty()) {
-                err().println("lkmd control: no daemon is running (no " + root().resolve(ControlCodec.SOCKET) + ")");
                 return 1;
             }
             try (ControlClient client = c.get()) {

@@ -56,9 +56,8 @@ public final class History extends Verb {
             req.addProperty("failed", true);
         }
         try {
-            Optional<ControlClient> c = ControlClient.connect(root());
+            Optional<ControlClient> c = connectDaemon("history");
             if (c.isEmpty()) {
-                err().println("lkmd history: no daemon is running (no " + root().resolve(ControlCodec.SOCKET) + ")");
                 return 1;
             }
             JsonObject a;

@@ -31,9 +31,8 @@ public final class Monitor extends Verb {
     @Override
     public Integer call() {
         try {
-            Optional<ControlClient> c = ControlClient.connect(root());
+            Optional<ControlClient> c = connectDaemon("monitor");
             if (c.isEmpty()) {
-                err().println("lkmd monitor: no daemon is running (no " + root().resolve(ControlCodec.SOCKET) + ")");
                 return 1;
             }
             try (ControlClient client = c.get()) {

@@ -19,9 +19,8 @@ public final class Reload extends Verb {
     @Override
     public Integer call() {
         try {
-            Optional<ControlClient> c = ControlClient.connect(root());
+            Optional<ControlClient> c = connectDaemon("reload");
             if (c.isEmpty()) {
-                err().println("lkmd reload: no daemon is running (no " + root().resolve(ControlCodec.SOCKET) + ")");
                 return 1;
             }
             JsonObject a;

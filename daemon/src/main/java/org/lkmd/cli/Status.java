@@ -22,9 +22,8 @@ public final class Status extends Verb {
     @Override
     public Integer call() {
         try {
-            Optional<ControlClient> c = ControlClient.connect(root());
+            Optional<ControlClient> c = connectDaemon("status");
             if (c.isEmpty()) {
-                err().println("lkmd status: no daemon is running (no " + root().resolve(ControlCodec.SOCKET) + ")");
                 return 1;
             }
             JsonObject s;

@@ -1,11 +1,15 @@
 package org.lkmd.cli;
 
 import org.lkmd.base.Root;
+import org.lkmd.control.ControlClient;
+import org.lkmd.control.ControlCodec;
 import org.lkmd.kernel.Kernel;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -42,5 +46,17 @@ public abstract class Verb implements Callable<Integer> {
 
     protected PrintStream err() {
         return main.context().err();
+    }
+
+    /**
+     * A connection to the daemon's control socket under the root; empty when no daemon listens
+     * there, after {@code lkmd VERB: no daemon is running (no SOCKET)} on stderr (the verb exits 1).
+     */
+    protected Optional<ControlClient> connectDaemon(String verb) throws IOException {
+        Optional<ControlClient> c = ControlClient.connect(root());
+        if (c.isEmpty()) {
+            err().println("lkmd " + verb + ": no daemon is running (no " + root().resolve(ControlCodec.SOCKET) + ")");
+        }
+        return c;
     }
 }
