@@ -63,17 +63,8 @@ class ControlSocketTest {
         rel = RealTree.release();
         // the directories up to the socket must be searchable by the unprivileged client
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        root = tmp.resolve("root");
-        Files.createDirectories(root.resolve("lib/modules"));
-        Files.createSymbolicLink(root.resolve("lib/modules/" + rel), RealTree.modulesDir());
-        Files.createSymbolicLink(root.resolve("sys"), Path.of("/sys"));
-        Files.createDirectories(root.resolve("etc/modprobe.d"));
-        Files.createDirectories(root.resolve("proc"));
-        Files.writeString(root.resolve("proc/cmdline"), "quiet\n");
-        Path rules = root.resolve("etc/lkmd/rules.d");
-        Files.createDirectories(rules);
-        Path repo = Path.of(System.getProperty("lkmd.repo", ".."));
-        Files.copy(repo.resolve("rules/80-lkmd-drivers.rules"), rules.resolve("80-lkmd-drivers.rules"));
+        root = FakeRoots.ownConfig(tmp.resolve("root"), "quiet\n");
+        Path rules = FakeRoots.withSysAndShippedRules(root);
         Files.writeString(rules.resolve("10-slow.rules"), SLOW_RULE);
         Files.writeString(root.resolve("etc/lkmd/lkmd.toml"), goodToml());
         r = root.toString();

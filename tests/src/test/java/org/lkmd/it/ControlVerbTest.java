@@ -50,18 +50,9 @@ class ControlVerbTest {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root: writes to /sys uevent files");
         assumeTrue(Files.exists(Path.of("/sys" + PCSPKR + "/uevent")), "no pcspkr device");
         String rel = RealTree.release();
-        root = tmp.resolve("root");
-        Files.createDirectories(root.resolve("lib/modules"));
-        Files.createSymbolicLink(root.resolve("lib/modules/" + rel), RealTree.modulesDir());
-        Files.createSymbolicLink(root.resolve("sys"), Path.of("/sys"));
-        Files.createDirectories(root.resolve("etc/modprobe.d"));
-        Files.createDirectories(root.resolve("proc"));
-        Files.writeString(root.resolve("proc/cmdline"),
+        root = FakeRoots.ownConfig(tmp.resolve("root"),
                 "quiet lkmd.children_max=3 lkmd.log-level=warning lkmd.bogus=1\n");
-        Path rules = root.resolve("etc/lkmd/rules.d");
-        Files.createDirectories(rules);
-        Path repo = Path.of(System.getProperty("lkmd.repo", ".."));
-        Files.copy(repo.resolve("rules/80-lkmd-drivers.rules"), rules.resolve("80-lkmd-drivers.rules"));
+        Path rules = FakeRoots.withSysAndShippedRules(root);
         // a change on pcspkr asks for dummy, which lkmd's own modprobe.d denies
         Files.writeString(rules.resolve("10-dummy.rules"),
                 "ACTION==\"change\", KERNEL==\"pcspkr\", RUN{builtin}+=\"kmod load dummy\"\n");

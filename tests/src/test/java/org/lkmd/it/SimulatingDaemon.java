@@ -57,11 +57,7 @@ final class SimulatingDaemon implements AutoCloseable {
     /** As above, coldplugging in {@code coldplug} (trigger writes this machine's uevent files). */
     static SimulatingDaemon start(Path dir, String config, DaemonConfig.ColdplugMode coldplug) throws Exception {
         Path root = FakeRoots.hostLike(dir);
-        Files.createSymbolicLink(root.resolve("sys"), Path.of("/sys"));
-        Path rules = root.resolve("etc/lkmd/rules.d");
-        Files.createDirectories(rules);
-        Path repo = Path.of(System.getProperty("lkmd.repo", ".."));
-        Files.copy(repo.resolve("rules/80-lkmd-drivers.rules"), rules.resolve("80-lkmd-drivers.rules"));
+        FakeRoots.withSysAndShippedRules(root);
         Files.writeString(root.resolve("etc/lkmd/lkmd.toml"), "[reload]\nwatch = false\n" + config);
         return over(root).coldplug(coldplug).start();
     }
