@@ -67,33 +67,24 @@ public final class EventHandler implements Consumer<Uevent> {
     @Override
     public void accept(Uevent e) {
         Instant start = clock.instant();
-        MDC.put(LogFields.SEQNUM, Long.toString(e.seqnum()));
-        MDC.put(LogFields.DEVPATH, e.devpath());
-        MDC.put(LogFields.ORIGIN, LogFields.UEVENT);
-        try {
-            Snapshot s = snapshot.get();
-            RuleOutcome ro = engine.run(s.rules(), e, SysfsDevice.of(root, e.devpath()));
-            List<EventRecord.Outcome> outcomes = new ArrayList<>();
-            ResolveContext ctx = s.newContext();
-            for (RunEntry r : ro.runs()) {
-                if (r.kind() == RunEntry.Kind.BUILTIN && r.kmod().isPresent()) {
-                    ProbeOrigin.Uevent origin = new ProbeOrigin.Uevent(r.source().toString(), e.devpath(), e.seqnum());
-                    for (String q : r.kmod().get().queries(ro.env())) {
-                        ProbeRequest req = ProbeRequest.forUevent(q, origin);
-                        load(ctx, simulate ? req.dryRun() : req, e, outcomes);
-                    }
-                } else if (r.kind() == RunEntry.Kind.PROGRAM) {
-                    outcomes.add(runProgram(r, ro, s.config().hookTimeout()));
+        Snapshot s = snapshot.get();
+        RuleOutcome ro = engine.run(s.rules(), e, SysfsDevice.of(root, e.devpath()));
+        List<EventRecord.Outcome> outcomes = new ArrayList<>();
+        ResolveContext ctx = s.newContext();
+        for (RunEntry r : ro.runs()) {
+            if (r.kind() == RunEntry.Kind.BUILTIN && r.kmod().isPresent()) {
+                ProbeOrigin.Uevent origin = new ProbeOrigin.Uevent(r.source().toString(), e.devpath(), e.seqnum());
+                for (String q : r.kmod().get().queries(ro.env())) {
+                    ProbeRequest req = ProbeRequest.forUevent(q, origin);
+                    load(ctx, simulate ? req.dryRun() : req, e, outcomes);
                 }
+            } else if (r.kind() == RunEntry.Kind.PROGRAM) {
+                outcomes.add(runProgram(r, ro, s.config().hookTimeout()));
             }
-            events.add(new EventRecord(e.seqnum(), e.action(), e.devpath(), e.subsystem(), e.modalias(), start,
-                    Duration.between(start, clock.instant()), ro.trace().stream().map(RuleSource::toString).toList(),
-                    outcomes, e.properties()));
-        } finally {
-            MDC.remove(LogFields.SEQNUM);
-            MDC.remove(LogFields.DEVPATH);
-            MDC.remove(LogFields.ORIGIN);
         }
+        events.add(new EventRecord(e.seqnum(), e.action(), e.devpath(), e.subsystem(), e.modalias(), start,
+                Duration.between(start, clock.instant()), ro.trace().stream().map(RuleSource::toString).toList(),
+                outcomes, e.properties()));
     }
 
     private void load(ResolveContext ctx, ProbeRequest req, Uevent e, List<EventRecord.Outcome> outcomes) {

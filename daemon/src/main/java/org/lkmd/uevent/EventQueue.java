@@ -41,7 +41,8 @@ import org.slf4j.MDC;
  * Producers (the netlink thread, coldplug) call {@link #put}; {@code workers} pool threads
  * ({@code lkmd-worker-N}, daemon threads) run the handler; one timer thread ({@code lkmd-queue-timer})
  * marks slow events. All state is guarded by one lock, never held while the handler runs. The
- * handler is called with MDC {@code seq} and {@code devpath} set.
+ * handler is called with the MDC fields {@code SEQNUM}, {@code DEVPATH} and {@code ORIGIN}
+ * ({@code base.LogFields}) set, so every line it logs carries them.
  *
  * <h2>Back-pressure</h2>
  * At most {@code capacity} events are queued or running. {@link #put} then blocks the producer
@@ -350,6 +351,7 @@ public final class EventQueue implements AutoCloseable {
         Uevent ev = e.event;
         MDC.put(LogFields.SEQNUM, Long.toString(ev.seqnum()));
         MDC.put(LogFields.DEVPATH, ev.devpath());
+        MDC.put(LogFields.ORIGIN, LogFields.UEVENT);
         boolean ok = true;
         try {
             handler.accept(ev);
@@ -360,6 +362,7 @@ public final class EventQueue implements AutoCloseable {
         } finally {
             MDC.remove(LogFields.SEQNUM);
             MDC.remove(LogFields.DEVPATH);
+            MDC.remove(LogFields.ORIGIN);
             finished(e, ok);
         }
     }

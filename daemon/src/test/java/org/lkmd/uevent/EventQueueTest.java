@@ -1,5 +1,7 @@
 package org.lkmd.uevent;
 
+import org.lkmd.base.LogFields;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -112,6 +114,19 @@ class EventQueueTest {
                 await(gate);
             }
         });
+    }
+
+    @Test
+    void theHandlerRunsWithTheEventsLogFields() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (EventQueue q = new EventQueue(1, 100, LONG, e -> seen.add(org.slf4j.MDC.get(LogFields.SEQNUM) + " "
+                + org.slf4j.MDC.get(LogFields.DEVPATH) + " " + org.slf4j.MDC.get(LogFields.ORIGIN)))) {
+            q.put(ev(7, "/devices/a"));
+            assertTrue(q.awaitIdle(WAIT));
+            q.put(ev(8, "/devices/b"));
+            assertTrue(q.awaitIdle(WAIT));
+        }
+        assertEquals(List.of("7 /devices/a uevent", "8 /devices/b uevent"), seen);
     }
 
     @Test
