@@ -16,7 +16,9 @@ import java.util.regex.Pattern;
 /**
  * {@code depmod}: kmod 30's flags, files and messages. {@code -b BASEDIR} (or lkmd's {@code --root})
  * locates {@code lib/modules/RELEASE}; depmod.d is read from the default dirs under {@code --root}
- * (as kmod reads the host's config even with {@code -b}) or from {@code -C}.
+ * (as kmod reads the host's config even with {@code -b}) or from {@code -C}. {@code -o OUTDIR}
+ * (kmod 31) writes the files under {@code OUTDIR/lib/modules/RELEASE} instead, reading nothing there
+ * but an existing {@code modules.weakdep}.
  */
 @Command(name = "depmod", description = "Generate modules.dep and map files.")
 public final class Depmod extends Verb {
@@ -30,6 +32,9 @@ public final class Depmod extends Verb {
 
     @Option(names = {"-b", "--basedir"}, paramLabel = "DIR", description = "Use an image of a module tree.")
     String basedir;
+
+    @Option(names = {"-o", "--outdir"}, paramLabel = "DIR", description = "Output root path (default: same as <basedir>).")
+    String outdir;
 
     @Option(names = {"-C", "--config"}, paramLabel = "PATH", description = "Read configuration from PATH")
     List<Path> config = new ArrayList<>();
@@ -94,11 +99,10 @@ public final class Depmod extends Verb {
         }
         Root r = root();
         // kmod builds "BASEDIR/lib/modules/REL" as a string and prints it verbatim ("-b /" gives "//lib/...")
-        String baseText = basedir != null
-                ? (basedir.startsWith("/") ? basedir : System.getProperty("user.dir") + "/" + basedir)
-                : r.isSystem() ? "" : r.dir().toString();
+        String baseText = basedir != null ? absolute(basedir) : r.isSystem() ? "" : r.dir().toString();
         String dirname = baseText + "/lib/modules/" + release;
         Path moduleDir = Path.of(dirname);
+        String outDirname = outdir != null ? absolute(outdir) + "/lib/modules/" + release : dirname;
         List<Path> configPaths = new ArrayList<>();
         if (config.isEmpty()) {
             for (String d : DepmodConfig.DEFAULT_DIRS) {
@@ -118,7 +122,8 @@ public final class Depmod extends Verb {
                 explicit.add(Path.of(p));
             }
         }
-        org.lkmd.depmod.Depmod.Options opt = new org.lkmd.depmod.Depmod.Options(moduleDir, dirname, release, configPaths, symvers,
+        org.lkmd.depmod.Depmod.Options opt = new org.lkmd.depmod.Depmod.Options(moduleDir, dirname,
+                Path.of(outDirname), outDirname, release, configPaths, symvers,
                 systemMap, errsyms, show, warn, quick, prefix, r::resolve, explicit);
         try {
             return new org.lkmd.depmod.Depmod(opt, log, out()).run();
@@ -126,5 +131,10 @@ public final class Depmod extends Verb {
             log.error(e.getMessage());
             return 1;
         }
+    }
+
+    /** A directory option as kmod makes it absolute: a relative path is put after the working directory, unnormalized. */
+    private static String absolute(String dir) {
+        return dir.startsWith("/") ? dir : System.getProperty("user.dir") + "/" + dir;
     }
 }

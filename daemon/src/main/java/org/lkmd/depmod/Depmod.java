@@ -23,6 +23,11 @@ import java.util.Map;
  * listing (kmod 30 lets a later line overwrite an earlier one). Files are written one by one
  * through a temporary file renamed over the target; a dependency cycle stops depmod before any
  * file is written.
+ *
+ * <p>Beyond kmod 30, from kmod 31 and 33: an output directory apart from the input ({@code -o}:
+ * modules and {@code modules.order}, {@code modules.builtin}, {@code modules.builtin.modinfo} are
+ * read from {@link Options#moduleDir}, the files written to {@link Options#outDir}, created with
+ * its parents when missing), and {@code modules.weakdep} (see {@link DepmodOutputs}).
  */
 public final class Depmod {
 
@@ -42,8 +47,10 @@ public final class Depmod {
      * @param symPrefix    {@code -P}: architecture symbol prefix, or 0
      * @param resolveUnderRoot maps an absolute config path (external dirs) to the real file
      * @param explicitModules module files given on the command line instead of a scan; empty for {@code -a}
+     * @param outDir       where the files are written: {@code OUTDIR/lib/modules/RELEASE}, or {@code moduleDir}
+     * @param outDirname   the same dir spelled as kmod prints it
      */
-    public record Options(Path moduleDir, String dirname, String release, List<Path> configPaths, Path symvers, Path systemMap,
+    public record Options(Path moduleDir, String dirname, Path outDir, String outDirname, String release, List<Path> configPaths, Path symvers, Path systemMap,
                           boolean printUnknown, boolean toStdout, boolean warnDups, boolean quick, char symPrefix,
                           java.util.function.Function<String, Path> resolveUnderRoot,
                           List<Path> explicitModules) {
@@ -121,7 +128,7 @@ public final class Depmod {
         }
 
         Map<String, byte[]> files = new DepmodOutputs(modules, graph, opt.moduleDir(), opt.dirname(), log, opt.warnDups())
-                .build(!opt.toStdout());
+                .build(!opt.toStdout(), Files.exists(opt.outDir().resolve("modules.weakdep")));
         if (opt.toStdout()) {
             for (byte[] b : files.values()) {
                 out.write(b);
@@ -129,8 +136,14 @@ public final class Depmod {
             out.flush();
             return 0;
         }
+        try {
+            Files.createDirectories(opt.outDir());
+        } catch (IOException e) {
+            log.fatal("could not create directory " + opt.outDirname() + ": " + ModuleScanner.reason(e));
+            return 1;
+        }
         for (Map.Entry<String, byte[]> f : files.entrySet()) {
-            writeAtomically(opt.moduleDir(), f.getKey(), f.getValue());
+            writeAtomically(opt.outDir(), f.getKey(), f.getValue());
         }
         return 0;
     }

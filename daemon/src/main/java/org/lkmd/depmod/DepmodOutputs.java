@@ -25,8 +25,13 @@ import java.util.regex.Pattern;
  * ({@code PATH: DEP DEP...}), {@code .alias}, {@code .softdep}, {@code .symbols} and
  * {@code .devname} text files with their one-line headers, and the {@code .bin} tries (see
  * {@link BinIndexWriter}) keyed by module name, normalized alias, {@code symbol:NAME}, builtin
- * module name and builtin alias, with the module's array index as priority. kmod 30 writes no
- * {@code modules.weakdep}.
+ * module name and builtin alias, with the module's array index as priority.
+ *
+ * <p>{@code modules.weakdep} (kmod 33's file: its header, then {@code weakdep MODULE VALUE} for
+ * each {@code weakdep=} of a module's {@code .modinfo}, between {@code .softdep} and
+ * {@code .symbols}) is written only when a module declares a weak dependency or the file is there
+ * already: kmod 30 writes no such file, and a tree without weak dependencies gets kmod 30's files
+ * byte for byte.
  */
 final class DepmodOutputs {
     private static final Pattern CHAR_MAJOR = Pattern.compile("^char-major-(\\d+)-(\\d+)");
@@ -53,8 +58,10 @@ final class DepmodOutputs {
      * Every output file, by name, in writing order.
      *
      * @param binaries false for {@code -n}: the {@code .bin} files are left out
+     * @param weakdepFileExists {@code modules.weakdep} is in the output directory (it is then kept
+     *                          up to date even when no module declares a weak dependency any more)
      */
-    Map<String, byte[]> build(boolean binaries) throws InterruptedException {
+    Map<String, byte[]> build(boolean binaries, boolean weakdepFileExists) throws InterruptedException {
         // The files are independent: build them on all cores (the shared inputs, dependency lines
         // and symbol order, as early tasks of their own), then report their messages in kmod's
         // file order so stderr stays deterministic.
@@ -77,7 +84,12 @@ final class DepmodOutputs {
                 DepmodLog l = logFor.apply("modules.alias.bin");
                 jobs.put("modules.alias.bin", CompletableFuture.supplyAsync(() -> aliasBin(l), pool));
             }
-            jobs.put("modules.softdep", CompletableFuture.supplyAsync(this::softdeps, pool));
+            jobs.put("modules.softdep", CompletableFuture.supplyAsync(
+                    () -> keyLines("softdep", "# Soft dependencies extracted from modules themselves.\n"), pool));
+            if (weakdepFileExists || modules.stream().anyMatch(m -> !m.infoValues("weakdep").isEmpty())) {
+                jobs.put("modules.weakdep", CompletableFuture.supplyAsync(
+                        () -> keyLines("weakdep", "# Weak dependencies extracted from modules themselves.\n"), pool));
+            }
             jobs.put("modules.symbols", symbolOrder.thenCombineAsync(owned, DepmodOutputs::symbols, pool));
             if (binaries) {
                 DepmodLog l = logFor.apply("modules.symbols.bin");
@@ -162,11 +174,12 @@ final class DepmodOutputs {
         return w.toBytes();
     }
 
-    private byte[] softdeps() {
-        StringBuilder sb = new StringBuilder("# Soft dependencies extracted from modules themselves.\n");
+    /** {@code modules.softdep} or {@code .weakdep}: the header, then {@code KEY MODULE VALUE} per {@code .modinfo} value. */
+    private byte[] keyLines(String key, String header) {
+        StringBuilder sb = new StringBuilder(header);
         for (DepmodModule m : modules) {
-            for (String s : m.infoValues("softdep")) {
-                sb.append("softdep ").append(m.name).append(' ').append(s).append('\n');
+            for (String s : m.infoValues(key)) {
+                sb.append(key).append(' ').append(m.name).append(' ').append(s).append('\n');
             }
         }
         return latin1(sb.toString());
