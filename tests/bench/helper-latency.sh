@@ -2,7 +2,10 @@
 # Whole-call latency of the kernel's module helper: kmod's modprobe vs lkmd-modprobe (the C fast
 # path, answered by a running lkmd daemon) vs the Java tool alone, on this machine's real module
 # tree. The daemon runs --simulate on a temporary root, so "load" means "resolve and plan" here:
-# for a fair comparison kmod runs with -n for that case. Usage: tests/bench/helper-latency.sh [RUNS]
+# for a fair comparison kmod runs with -n for that case. Also a person's `lkmd modprobe -q NAME`
+# (the launcher), with the daemon running (handed to the C client, the daemon answers) and without
+# it (the Java tool, from the class-data archive when daemon/target/lkmd-cds made one), against
+# kmod's `modprobe -q NAME`. Usage: tests/bench/helper-latency.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-30}
@@ -13,6 +16,7 @@ root=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$root"' EXIT
 mkdir -p "$root/lib/modules" "$root/sys" "$root/proc"
 ln -s "/lib/modules/$rel" "$root/lib/modules/$rel"
+ln -s "$PWD/daemon/target/lkmd" "$root/lkmd"
 cp /proc/cmdline "$root/proc/cmdline"
 daemon/target/lkmd daemon --root "$root" --simulate --coldplug off --kernel-release "$rel" 2>"$root/daemon.log" &
 pid=$!
@@ -23,5 +27,10 @@ hyperfine -N -w 3 -r "$runs" --export-markdown "$root/out.md" \
   -n "lkmd-modprobe -q -- 8250 (daemon)" "daemon/target/bin/lkmd-modprobe -q -- 8250" \
   -n "kmod: modprobe -n -q -- crc16 (resolve a load)" "modprobe -S $rel -n -q -- crc16" \
   -n "lkmd-modprobe -q -- crc16 (daemon, simulate: resolve a load)" "daemon/target/bin/lkmd-modprobe -q -- crc16" \
-  -n "lkmd modprobe (Java alone) -q -- 8250" "daemon/target/lkmd modprobe -S $rel -q -- 8250"
+  -n "lkmd modprobe (Java alone) -q -- 8250" "daemon/target/lkmd modprobe -S $rel -q -- 8250" \
+  -n "kmod: modprobe -q 8250 (a person's call)" "modprobe -S $rel -q 8250" \
+  -n "lkmd modprobe -q 8250 (launcher, daemon answers)" "daemon/target/lkmd modprobe -q 8250" \
+  -n "lkmd modprobe -q 8250 (launcher through a symlink of its own: readlink runs; daemon answers)" "$root/lkmd modprobe -q 8250" \
+  -n "lkmd modprobe -q 8250 (launcher, no daemon: Java tool)" \
+     "env LKMD_CONTROL_SOCKET=$root/none daemon/target/lkmd modprobe -S $rel -q 8250"
 cat "$root/out.md"

@@ -2,15 +2,20 @@
  * lkmd-modprobe: the kernel's module helper (/proc/sys/kernel/modprobe) for systems run by lkmd.
  *
  * The kernel runs its helper as "modprobe -q -- NAME" and waits for it to exit. A JVM start per
- * request is far slower than kmod's modprobe, so this small program forwards exactly that form of
- * call to the running lkmd daemon over its control socket and exits with the daemon's answer. Any
- * other command line runs the full Java tool ("lkmd modprobe ARGS"), which resolves and loads
- * in-process: the helper never decides anything itself.
+ * request is far slower than kmod's modprobe, so this small program forwards that form of call to
+ * the running lkmd daemon over its control socket and exits with the daemon's answer. It is also
+ * the front of a person's "lkmd modprobe [-q] [--] NAME" (the launcher hands that form here when
+ * the daemon's socket exists), forwarded the same way. Any other command line runs the full Java
+ * tool ("lkmd modprobe ARGS"), which resolves and loads in-process: the helper never decides
+ * anything itself. So does a call with $MODPROBE_OPTIONS set (or, a person's, $LKMD_HOOK_TIMEOUT),
+ * which the daemon would not see.
  *
  * It must never strand the kernel, which waits for it: when no daemon answers the kernel's call
  * (early boot before lkmd.service, an initramfs, the daemon stopped or crashed) or a daemon that
  * took the connection gives no answer within the bound (10 s; $LKMD_HELPER_TIMEOUT_MS overrides),
- * the call goes to kmod's modprobe when it is installed, else to the Java tool.
+ * the call goes to kmod's modprobe when it is installed, else to the Java tool. A person's call the
+ * daemon does not do for real (no daemon; a refusal: a non-root caller, a configuration change not
+ * read yet, an install command to run; or a daemon that only simulates loads) goes to the Java tool.
  *
  * Protocol: one request line {"v":1,"cmd":"load","name":NAME,"quiet":BOOL,"origin":"kernel"|"cli"}
  * ("kernel" for exactly the kernel's "-q -- NAME", "cli" for a person's shorter form, so the
@@ -56,6 +61,7 @@ static int fallback(int argc, char **argv)
 	}
 	args[0] = launcher;
 	args[1] = "modprobe";
+	setenv("LKMD_FORWARDED", "1", 1); /* the launcher then runs the Java tool, not this program again */
 	for (int i = 1; i < argc; i++)
 		args[i + 1] = argv[i];
 	args[argc + 1] = NULL;
@@ -233,10 +239,18 @@ int main(int argc, char **argv)
 
 	if (name == NULL)
 		return fallback(argc, argv);
+	/* the kernel runs exactly "PROG -q -- NAME"; any other form of this shape is a person's */
+	int from_kernel = argc == 4 && strcmp(argv[1], "-q") == 0 && strcmp(argv[2], "--") == 0;
+	/* where a call goes that the daemon does not answer: kmod's modprobe for the kernel's */
+	int (*elsewhere)(int, char **) = from_kernel ? fallback_kernel : fallback;
+	/* settings of the caller's environment the daemon would not see: the Java tool honours them */
+	const char *opts = getenv("MODPROBE_OPTIONS"), *hook = getenv("LKMD_HOOK_TIMEOUT");
+	if ((opts != NULL && opts[0] != '\0') || (!from_kernel && hook != NULL && hook[0] != '\0'))
+		return fallback(argc, argv);
 	if (path == NULL || path[0] == '\0')
 		path = "/run/lkmd/control";
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return fallback_kernel(argc, argv);
+		return elsewhere(argc, argv);
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd >= 0) {
@@ -249,15 +263,13 @@ int main(int argc, char **argv)
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		if (fd >= 0)
 			close(fd);
-		return fallback_kernel(argc, argv); /* no daemon */
+		return elsewhere(argc, argv); /* no daemon */
 	}
 	len = (size_t)snprintf(req, sizeof(req), "{\"v\":1,\"cmd\":\"load\",\"name\":\"");
 	if (json_string(req, sizeof(req), &len, name) < 0) {
 		close(fd);
-		return fallback_kernel(argc, argv);
+		return elsewhere(argc, argv);
 	}
-	/* the kernel runs exactly "PROG -q -- NAME"; any other form of this shape is a person's */
-	int from_kernel = argc == 4 && strcmp(argv[1], "-q") == 0 && strcmp(argv[2], "--") == 0;
 	len += (size_t)snprintf(req + len, sizeof(req) - len, "\",\"quiet\":%s,\"origin\":\"%s\"}\n",
 				quiet ? "true" : "false", from_kernel ? "kernel" : "cli");
 	for (size_t off = 0; off < len;) {
@@ -266,7 +278,7 @@ int main(int argc, char **argv)
 			continue;
 		if (w <= 0) {
 			close(fd);
-			return fallback_kernel(argc, argv);
+			return elsewhere(argc, argv);
 		}
 		off += (size_t)w;
 	}
@@ -274,7 +286,7 @@ int main(int argc, char **argv)
 	size_t got = 0;
 	if (resp == NULL) {
 		close(fd);
-		return fallback_kernel(argc, argv);
+		return elsewhere(argc, argv);
 	}
 	while (got < MAX_RESPONSE) {
 		ssize_t r = read(fd, resp + got, MAX_RESPONSE - got);
@@ -288,11 +300,13 @@ int main(int argc, char **argv)
 	}
 	close(fd);
 	resp[got] = '\0';
-	if (got == 0 || strstr(resp, "\"ok\":true") == NULL) {
+	if (got == 0 || strstr(resp, "\"ok\":true") == NULL
+	    || (!from_kernel && strstr(resp, "\"simulated\":true") != NULL)) {
 		/* no answer within the bound, or the daemon could not take the request (old version,
-		 * shutting down): kmod's modprobe or the Java tool does it */
+		 * shutting down, a refusal), or it would only have simulated a person's load: kmod's
+		 * modprobe or the Java tool does it */
 		free(resp);
-		return fallback_kernel(argc, argv);
+		return elsewhere(argc, argv);
 	}
 	const char *rc = strstr(resp, "\"rc\":");
 	int code = rc != NULL ? atoi(rc + 5) : 1;

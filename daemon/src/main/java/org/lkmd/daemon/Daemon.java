@@ -186,7 +186,8 @@ public final class Daemon {
             Thread.currentThread().interrupt();
         }
         lifecycle.ready();
-        HelperLoad helperLoad = new HelperLoad(snapshots::get, prober, events, simulate);
+        HelperLoad helperLoad = new HelperLoad(snapshots::get, prober, events, simulate,
+                services::configChangePending);
         services.start(c, new DaemonControl(this::status, this::reload, () -> queue.stats(), root, kernel,
                 snapshots::get, events, helperLoad, new DaemonControl.Admin(knobs, () -> queue, this::isReady, this::stop)),
                 this::reload);

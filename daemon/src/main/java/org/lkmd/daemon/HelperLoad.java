@@ -22,8 +22,15 @@ import java.util.function.Supplier;
  * One {@code modprobe -q -- NAME} from the kernel's module helper (or, from a person, a plain
  * {@code modprobe NAME} the helper forwarded), done by the daemon through the one probe path:
  * kmod's lookup, modprobe's blacklist rule (aliases only), the daemon's shared loader. The answer
- * holds modprobe's exit code and the lines modprobe would have printed; the request, its modules,
- * their outcomes and the time taken go to the event log with the request as origin.
+ * holds modprobe's exit code and the lines modprobe would have printed, and whether the daemon
+ * only simulated a load it would have made; the request, its modules, their outcomes and the time taken go to the
+ * event log with the request as origin.
+ *
+ * <p>A person's request is refused, before anything is done, where the daemon would not do what
+ * kmod's modprobe run by that person does, and the client's own tool (the Java one) does it then:
+ * while a change to the configuration files waits to be read ({@link Reloader#changePending()}; kmod
+ * reads the files at every run), and when the load would run an {@code install} command (kmod runs
+ * it in the person's session, its output on their terminal; the daemon's would go to the journal).
  */
 final class HelperLoad {
     private static final Logger log = LoggerFactory.getLogger(HelperLoad.class);
@@ -31,6 +38,7 @@ final class HelperLoad {
     private final Prober prober;
     private final EventLog events;
     private final boolean simulate;
+    private final java.util.function.BooleanSupplier configChangePending;
     /** The requests being served now, for {@code lkmd status}. */
     private final java.util.Map<Long, InFlight> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong ids = new java.util.concurrent.atomic.AtomicLong();
@@ -47,16 +55,25 @@ final class HelperLoad {
      * @param prober   the daemon's own, so helper loads and event loads share one single-flight loader
      * @param events   the daemon's event log, where every request is recorded
      * @param simulate plan loads without making them
+     * @param configChangePending true while a changed configuration file is not read yet
      */
-    HelperLoad(Supplier<Snapshot> snapshot, Prober prober, EventLog events, boolean simulate) {
+    HelperLoad(Supplier<Snapshot> snapshot, Prober prober, EventLog events, boolean simulate,
+               java.util.function.BooleanSupplier configChangePending) {
         this.snapshot = snapshot;
         this.prober = prober;
         this.events = events;
         this.simulate = simulate;
+        this.configChangePending = configChangePending;
     }
 
     /** @param commandLine true when a person asked (the helper saw another form than the kernel's) */
     JsonObject run(String name, boolean commandLine) {
+        if (commandLine && configChangePending.getAsBoolean()) {
+            return ControlCodec.error("load: the configuration is being reloaded");
+        }
+        if (commandLine && runsInstallCommand(name)) {
+            return ControlCodec.error("load: an install command runs in the caller's session");
+        }
         InFlight f = new InFlight(name, commandLine, System.nanoTime());
         long id = ids.incrementAndGet();
         inFlight.put(id, f);
@@ -66,6 +83,17 @@ final class HelperLoad {
         } finally {
             inFlight.remove(id);
         }
+    }
+
+    /** True when loading {@code name} as a person asked would run an install command (planned, not done). */
+    private boolean runsInstallCommand(String name) {
+        Snapshot s = snapshot.get();
+        if (s.modprobe().installLines().isEmpty()) {
+            return false;
+        }
+        ProbeOutcome plan = prober.probe(s.newContext(), ProbeRequest.fromCli(name, null).dryRun(), Prober.Listener.NONE);
+        return plan.modules().stream().anyMatch(r -> r.plan() != null
+                && r.plan().steps().stream().anyMatch(st -> st instanceof org.lkmd.modprobe.LoadStep.Install));
     }
 
     /** The requests being served now, oldest first. */
@@ -100,6 +128,8 @@ final class HelperLoad {
         JsonObject answer = ControlCodec.ok();
         answer.addProperty("rc", o.exitCode());
         answer.add("messages", ControlCodec.strings(messages));
+        // a dry run answered in place of a load; not found, live, builtin or refused are the same either way
+        answer.addProperty("simulated", o.modules().stream().anyMatch(r -> r.kind() == Prober.Kind.DRY_RUN));
         return answer;
     }
 

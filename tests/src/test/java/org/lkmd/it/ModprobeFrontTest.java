@@ -1,0 +1,223 @@
+package org.lkmd.it;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.lkmd.eventlog.EventRecord;
+import org.lkmd.kernel.ModuleState;
+import org.lkmd.kernel.SimulatedKernel;
+import org.lkmd.testing.Await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A person's {@code lkmd modprobe [-q] [--] NAME} while the daemon runs: the launcher hands it to
+ * the C client, which has the daemon do it (no JVM starts); every other form, and every call the
+ * daemon does not do for real (no daemon, a configuration change it has not read yet, a daemon that
+ * only simulates), goes to the Java tool, never to kmod's modprobe and never round in a loop. Run
+ * as a person would: the built launcher and client as processes, against a daemon over its real
+ * control socket.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ModprobeFrontTest {
+    @TempDir
+    static Path tmp;
+    static Path launcher;
+    static Path client;
+    static Path root;
+    static String rel;
+    static SimulatedKernel kernel;
+    static SimulatingDaemon loading;
+    /** Stands in for the Java tool: says how it was run. */
+    static Path javaTool;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path target = Path.of(System.getProperty("lkmd.repo", "..")).resolve("daemon/target").toAbsolutePath();
+        launcher = target.resolve("lkmd");
+        client = target.resolve("bin/lkmd-modprobe");
+        assumeTrue(Files.isExecutable(client), "lkmd-modprobe was not built (no C compiler)");
+        rel = RealTree.release();
+        root = FakeRoots.ownConfig(tmp.resolve("root"), "quiet\n");
+        Files.createDirectories(root.resolve("sys"));
+        Files.createDirectories(root.resolve("etc/lkmd"));
+        // a change is read 10 s after the files go quiet: long enough to be caught waiting
+        Files.writeString(root.resolve("etc/lkmd/lkmd.toml"), "[reload]\nwatch = true\ndebounce_ms = 10000\n");
+        kernel = SimulatedKernel.on(root).release(rel).build();
+        loading = SimulatingDaemon.over(root).release(rel).loadingInto(kernel).start();
+        loading.controlSocket();
+        javaTool = tmp.resolve("java-tool");
+        Files.writeString(javaTool, "#!/bin/sh\necho \"java tool (LKMD_FORWARDED=$LKMD_FORWARDED): $*\"\n");
+        Files.setPosixFilePermissions(javaTool, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    @AfterAll
+    static void stop() throws InterruptedException {
+        if (loading != null) {
+            loading.close();
+        }
+    }
+
+    private static Tool run(Path socket, List<String> env, Object... cmd) {
+        List<String> c = new ArrayList<>(List.of("env", "LKMD_CONTROL_SOCKET=" + socket));
+        c.addAll(env);
+        for (Object o : cmd) {
+            c.add(o.toString());
+        }
+        return Tool.exec(c);
+    }
+
+    private static Path socket(Path r) {
+        return r.resolve("run/lkmd/control");
+    }
+
+    private static String notFound(Path r, String name) {
+        return "modprobe: FATAL: Module " + name + " not found in directory " + r.resolve("lib/modules/" + rel) + "\n";
+    }
+
+    @Test
+    void aPersonsModprobeIsDoneByTheRunningDaemonAndNoJvmStarts() throws Exception {
+        // no Java runtime at all: the launcher would exit 5 if it got as far as starting one
+        List<String> noJava = List.of("LKMD_JAVA=/nonexistent/java");
+        Tool t = run(socket(root), noJava, launcher, "modprobe", "-q", "crc16");
+        assertEquals(0, t.rc(), t.err());
+        assertEquals("", t.out() + t.err());
+        assertEquals(ModuleState.LIVE, kernel.state("crc16"));
+        // run through a symlink, as /usr/bin/lkmd is: the client beside the link's target is found
+        Path link = Files.createDirectories(tmp.resolve("usr-bin")).resolve("lkmd");
+        Files.createSymbolicLink(link, launcher);
+        Tool viaLink = run(socket(root), noJava, link, "modprobe", "-q", "crc32_generic");
+        assertEquals(0, viaLink.rc(), viaLink.err());
+        assertEquals(ModuleState.LIVE, kernel.state("crc32_generic"));
+        assertTrue(loading.daemon.events().records().stream().anyMatch(r -> "crc16".equals(r.request())
+                && r.source() == EventRecord.Source.COMMAND_LINE), "the load is in the daemon's history as a person's");
+        // kmod's message and status, for the daemon's root (the Java tool would name the host's directory)
+        Tool missing = run(socket(root), noJava, launcher, "modprobe", "no-such-module");
+        assertEquals(1, missing.rc());
+        assertEquals(notFound(root, "no-such-module"), missing.err());
+        Tool quiet = run(socket(root), noJava, launcher, "modprobe", "-q", "--", "no-such-module");
+        assertEquals(1, quiet.rc());
+        assertEquals("", quiet.out() + quiet.err());
+    }
+
+    @Test
+    void everyOtherFormRunsTheJavaToolOnceAndComesBackNoMore() {
+        // the launcher hands this to the client, which hands it back: the Java tool answers (a loop would time out)
+        Tool t = run(socket(root), List.of(), launcher, "modprobe", "--root", root, "-S", rel, "--show-depends", "crc16");
+        assertEquals(0, t.rc(), t.err());
+        assertEquals("insmod " + root.resolve("lib/modules/" + rel + "/kernel/lib/crc16.ko") + " \n", t.out());
+        Tool c = run(socket(root), List.of("LKMD_LAUNCHER=" + javaTool), client, "-r", "crc16");
+        assertEquals("java tool (LKMD_FORWARDED=1): modprobe -r crc16\n", c.out());
+    }
+
+    @Test
+    void withoutADaemonAPersonsCallGoesToTheJavaToolNotToKmod() throws Exception {
+        Path kmod = tmp.resolve("kmod-modprobe");
+        Files.writeString(kmod, "#!/bin/sh\necho \"kmod: $*\"\n");
+        Files.setPosixFilePermissions(kmod, PosixFilePermissions.fromString("rwxr-xr-x"));
+        List<String> env = List.of("LKMD_LAUNCHER=" + javaTool, "LKMD_KMOD_MODPROBE=" + kmod);
+        Path none = tmp.resolve("no-daemon.sock");
+        assertEquals("java tool (LKMD_FORWARDED=1): modprobe -q fs-vfat\n", run(none, env, client, "-q", "fs-vfat").out());
+        assertEquals("java tool (LKMD_FORWARDED=1): modprobe fs-vfat\n", run(none, env, client, "fs-vfat").out());
+        // the kernel's own call still goes to kmod's modprobe, as before
+        assertEquals("kmod: -q -- fs-vfat\n", run(none, env, client, "-q", "--", "fs-vfat").out());
+        // and with no socket the launcher does not hand the call to the client at all
+        Tool t = run(none, List.of("LKMD_JAVA=/nonexistent/java"), launcher, "modprobe", "-q", "fs-vfat");
+        assertEquals(5, t.rc(), "the launcher looked for Java: " + t.err());
+    }
+
+    @Test
+    void aSimulatingDaemonLeavesAPersonsLoadToTheJavaTool() throws Exception {
+        Path simRoot = FakeRoots.ownConfig(tmp.resolve("sim"), "quiet\n");
+        Files.createDirectories(simRoot.resolve("sys"));
+        Files.createDirectories(simRoot.resolve("etc/lkmd"));
+        Files.writeString(simRoot.resolve("etc/lkmd/lkmd.toml"), "[reload]\nwatch = false\n");
+        try (SimulatingDaemon sim = SimulatingDaemon.over(simRoot).release(rel).start()) {
+            sim.controlSocket();
+            List<String> env = List.of("LKMD_LAUNCHER=" + javaTool);
+            // it would only have planned the load: the Java tool makes it
+            assertEquals("java tool (LKMD_FORWARDED=1): modprobe -q crc16\n", run(socket(simRoot), env, client, "-q", "crc16").out());
+            // an answer that is the same either way (no such module) is the daemon's
+            Tool missing = run(socket(simRoot), env, client, "no-such-module");
+            assertEquals(1, missing.rc());
+            assertEquals(notFound(simRoot, "no-such-module"), missing.err());
+            // the kernel's call is answered as before
+            Tool k = run(socket(simRoot), env, client, "-q", "--", "crc16");
+            assertEquals(0, k.rc(), k.err());
+            assertEquals("", k.out());
+        }
+    }
+
+    @Test
+    void aCallerSettingTheDaemonWouldNotSeeIsTheJavaTools() {
+        List<String> env = List.of("LKMD_LAUNCHER=" + javaTool);
+        for (String setting : List.of("MODPROBE_OPTIONS=-v", "LKMD_HOOK_TIMEOUT=3")) {
+            List<String> e = new ArrayList<>(env);
+            e.add(setting);
+            assertEquals("java tool (LKMD_FORWARDED=1): modprobe -q crc-itu-t\n",
+                    run(socket(root), e, client, "-q", "crc-itu-t").out(), setting);
+        }
+        assertEquals(ModuleState.ABSENT, kernel.state("crc_itu_t"), "the daemon loaded it anyway");
+    }
+
+    @Test
+    void aLoadThatRunsAnInstallCommandIsTheJavaTools() throws Exception {
+        Path hookRoot = FakeRoots.ownConfig(tmp.resolve("hook"), "quiet\n");
+        Files.createDirectories(hookRoot.resolve("sys"));
+        Files.createDirectories(hookRoot.resolve("etc/lkmd"));
+        Files.writeString(hookRoot.resolve("etc/lkmd/lkmd.toml"), "[reload]\nwatch = false\n");
+        Files.writeString(hookRoot.resolve("etc/modprobe.d/hook.conf"), "install crc16 /bin/true\n");
+        SimulatedKernel k = SimulatedKernel.on(hookRoot).release(rel).build();
+        try (SimulatingDaemon d = SimulatingDaemon.over(hookRoot).release(rel).loadingInto(k).start()) {
+            d.controlSocket();
+            List<String> env = List.of("LKMD_LAUNCHER=" + javaTool);
+            // kmod would run the command in the person's session, its output on their terminal
+            assertEquals("java tool (LKMD_FORWARDED=1): modprobe -q crc16\n", run(socket(hookRoot), env, client, "-q", "crc16").out());
+            // a load without one is the daemon's
+            Tool t = run(socket(hookRoot), env, client, "-q", "crc-itu-t");
+            assertEquals(0, t.rc(), t.err());
+            assertEquals("", t.out());
+            assertEquals(ModuleState.LIVE, k.state("crc_itu_t"));
+            // the kernel's call runs the command in the daemon, as before
+            Tool byKernel = run(socket(hookRoot), env, client, "-q", "--", "crc16");
+            assertEquals(0, byKernel.rc(), byKernel.err());
+            assertEquals("", byKernel.out());
+        }
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE) // last: its change keeps the daemon's configuration pending for a while
+    void aConfigurationChangeNotReadYetSendsAPersonsCallToTheJavaTool() throws Exception {
+        List<String> env = List.of("LKMD_LAUNCHER=" + javaTool);
+        Path conf = root.resolve("etc/modprobe.d/lkmdtest.conf");
+        Files.writeString(conf, "options crc16 lkmdtest=1\n");
+        try {
+            // kmod's modprobe would read the new line now; the daemon reads it when the files are quiet
+            assertTrue(Await.waitFor(() -> run(socket(root), env, client, "-q", "no-such-module").out()
+                    .equals("java tool (LKMD_FORWARDED=1): modprobe -q no-such-module\n"), Duration.ofSeconds(5)),
+                    "a person's call was answered from the configuration before the change");
+            // the kernel's call does not wait for the reload: the daemon answers it
+            Tool k = run(socket(root), env, client, "-q", "--", "no-such-module");
+            assertEquals(1, k.rc());
+            assertEquals("", k.out() + k.err());
+            // once the change is read, the daemon does a person's call again
+            assertTrue(Await.waitFor(() -> run(socket(root), env, client, "no-such-module").err()
+                    .equals(notFound(root, "no-such-module")), Duration.ofSeconds(60)), "the daemon never read the change");
+        } finally {
+            Files.delete(conf);
+        }
+    }
+}
