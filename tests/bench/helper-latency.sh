@@ -3,9 +3,11 @@
 # path, answered by a running lkmd daemon) vs the Java tool alone, on this machine's real module
 # tree. The daemon runs --simulate on a temporary root, so "load" means "resolve and plan" here:
 # for a fair comparison kmod runs with -n for that case. Also a person's `lkmd modprobe -q NAME`
-# (the launcher), with the daemon running (handed to the C client, the daemon answers) and without
-# it (the Java tool, from the class-data archive when daemon/target/lkmd-cds made one), against
-# kmod's `modprobe -q NAME`. Usage: tests/bench/helper-latency.sh [RUNS]
+# (the launcher), with a daemon running (handed to the C client, the daemon answers: a second
+# daemon, not --simulate, loading into the simulated kernel of its own root, since a --simulate
+# daemon leaves a person's call to the Java tool) and without one (the Java tool, from the
+# class-data archive when daemon/target/lkmd-cds made one), against kmod's `modprobe -q NAME`.
+# Usage: tests/bench/helper-latency.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-30}
@@ -13,24 +15,36 @@ rel=$(ls /lib/modules | while read -r r; do [ -e "/lib/modules/$r/modules.dep" ]
 [ -x daemon/target/bin/lkmd-modprobe ] || mvn -q -B -ntp -DskipTests package
 command -v hyperfine >/dev/null || { echo "needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 root=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$root"' EXIT
-mkdir -p "$root/lib/modules" "$root/sys" "$root/proc"
-ln -s "/lib/modules/$rel" "$root/lib/modules/$rel"
+pids=
+trap 'kill $pids 2>/dev/null; wait $pids 2>/dev/null; rm -rf "$root"' EXIT
+# two roots over the real tree: "sim" for the --simulate daemon, "load" for the loading one
+for r in sim load; do
+    mkdir -p "$root/$r/lib/modules" "$root/$r/sys" "$root/$r/proc"
+    ln -s "/lib/modules/$rel" "$root/$r/lib/modules/$rel"
+    cp /proc/cmdline "$root/$r/proc/cmdline"
+done
 ln -s "$PWD/daemon/target/lkmd" "$root/lkmd"
-cp /proc/cmdline "$root/proc/cmdline"
-daemon/target/lkmd daemon --root "$root" --simulate --coldplug off --kernel-release "$rel" 2>"$root/daemon.log" &
-pid=$!
-for _ in $(seq 200); do [ -S "$root/run/lkmd/control" ] && break; sleep 0.1; done
-export LKMD_CONTROL_SOCKET="$root/run/lkmd/control"
-hyperfine -N -w 3 -r "$runs" --export-markdown "$root/out.md" \
+daemon/target/lkmd daemon --root "$root/sim" --simulate --coldplug off --kernel-release "$rel" 2>"$root/sim.log" &
+pids="$pids $!"
+daemon/target/lkmd daemon --root "$root/load" --coldplug off --kernel-release "$rel" 2>"$root/load.log" &
+pids="$pids $!"
+for r in sim load; do
+    for _ in $(seq 200); do [ -S "$root/$r/run/lkmd/control" ] && break; sleep 0.1; done
+done
+# the kernel's helper against the --simulate daemon
+LKMD_CONTROL_SOCKET=$root/sim/run/lkmd/control hyperfine -N -w 3 -r "$runs" --export-markdown "$root/helper.md" \
   -n "kmod: modprobe -q -- 8250 (builtin, in kernel)" "modprobe -S $rel -q -- 8250" \
   -n "lkmd-modprobe -q -- 8250 (daemon)" "daemon/target/bin/lkmd-modprobe -q -- 8250" \
   -n "kmod: modprobe -n -q -- crc16 (resolve a load)" "modprobe -S $rel -n -q -- crc16" \
   -n "lkmd-modprobe -q -- crc16 (daemon, simulate: resolve a load)" "daemon/target/bin/lkmd-modprobe -q -- crc16" \
-  -n "lkmd modprobe (Java alone) -q -- 8250" "daemon/target/lkmd modprobe -S $rel -q -- 8250" \
+  -n "lkmd modprobe (Java alone) -q -- 8250" "daemon/target/lkmd modprobe -S $rel -q -- 8250"
+# a person's lkmd modprobe against the loading daemon, and with none
+LKMD_CONTROL_SOCKET=$root/load/run/lkmd/control hyperfine -N -w 3 -r "$runs" --export-markdown "$root/person.md" \
   -n "kmod: modprobe -q 8250 (a person's call)" "modprobe -S $rel -q 8250" \
   -n "lkmd modprobe -q 8250 (launcher, daemon answers)" "daemon/target/lkmd modprobe -q 8250" \
-  -n "lkmd modprobe -q 8250 (launcher through a symlink of its own: readlink runs; daemon answers)" "$root/lkmd modprobe -q 8250" \
-  -n "lkmd modprobe -q 8250 (launcher, no daemon: Java tool)" \
-     "env LKMD_CONTROL_SOCKET=$root/none daemon/target/lkmd modprobe -S $rel -q 8250"
-cat "$root/out.md"
+  -n "lkmd modprobe -q 8250 (launcher through a symlink of its own: readlink runs; daemon answers)" \
+     "$root/lkmd modprobe -q 8250"
+LKMD_CONTROL_SOCKET=$root/none hyperfine -N -w 2 -r "$runs" --export-markdown "$root/nodaemon.md" \
+  -n "kmod: modprobe -q 8250 (a person's call)" "modprobe -S $rel -q 8250" \
+  -n "lkmd modprobe -q 8250 (launcher, no daemon: Java tool)" "daemon/target/lkmd modprobe -S $rel -q 8250"
+cat "$root/helper.md" "$root/person.md" "$root/nodaemon.md"

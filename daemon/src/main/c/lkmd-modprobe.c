@@ -15,7 +15,7 @@
  * took the connection gives no answer within the bound (10 s; $LKMD_HELPER_TIMEOUT_MS overrides),
  * the call goes to kmod's modprobe when it is installed, else to the Java tool. A person's call the
  * daemon does not do for real (no daemon; a refusal: a non-root caller, a configuration change not
- * read yet, an install command to run; or a daemon that only simulates loads) goes to the Java tool.
+ * read yet, an install command to run, a daemon that only simulates loads) goes to the Java tool.
  *
  * Protocol: one request line {"v":1,"cmd":"load","name":NAME,"quiet":BOOL,"origin":"kernel"|"cli"}
  * ("kernel" for exactly the kernel's "-q -- NAME", "cli" for a person's shorter form, so the
@@ -300,11 +300,9 @@ int main(int argc, char **argv)
 	}
 	close(fd);
 	resp[got] = '\0';
-	if (got == 0 || strstr(resp, "\"ok\":true") == NULL
-	    || (!from_kernel && strstr(resp, "\"simulated\":true") != NULL)) {
+	if (got == 0 || strstr(resp, "\"ok\":true") == NULL) {
 		/* no answer within the bound, or the daemon could not take the request (old version,
-		 * shutting down, a refusal), or it would only have simulated a person's load: kmod's
-		 * modprobe or the Java tool does it */
+		 * shutting down, a refusal): kmod's modprobe or the Java tool does it */
 		free(resp);
 		return elsewhere(argc, argv);
 	}

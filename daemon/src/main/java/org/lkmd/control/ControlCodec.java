@@ -28,12 +28,11 @@ import java.util.Map;
  * reload                                → reloaded (bool), generation, problems [file:line: message]
  * settle   timeout_ms                   → settled (bool), queued, running
  * explain  target (DEVPATH or MODALIAS) → text [lines]
- * load     name, origin?                 → rc, messages, simulated (a load was only planned: the daemon
- *                                         runs with --simulate): {@code modprobe -q NAME} done by
+ * load     name, origin?                 → rc, messages: {@code modprobe -q NAME} done by
  *                                         the daemon (what the kernel's module helper lkmd-modprobe
  *                                         forwards); origin "kernel" (the default) or "cli" (a person
- *                                         ran it: refused while a configuration change waits to be
- *                                         read, so the caller's own tool reads the files as they are)
+ *                                         ran it: refused where the caller's own tool would act
+ *                                         otherwise, see HelperLoad)
  * monitor  subsystem?, uuid?            → {"ok":true,"monitoring":true}, then one {"v":1,"event":{..}}
  *                                         line per handled event until the client closes
  * </pre>

@@ -22,15 +22,15 @@ import java.util.function.Supplier;
  * One {@code modprobe -q -- NAME} from the kernel's module helper (or, from a person, a plain
  * {@code modprobe NAME} the helper forwarded), done by the daemon through the one probe path:
  * kmod's lookup, modprobe's blacklist rule (aliases only), the daemon's shared loader. The answer
- * holds modprobe's exit code and the lines modprobe would have printed, and whether the daemon
- * only simulated a load it would have made; the request, its modules, their outcomes and the time taken go to the
- * event log with the request as origin.
+ * holds modprobe's exit code and the lines modprobe would have printed; the request, its modules,
+ * their outcomes and the time taken go to the event log with the request as origin.
  *
  * <p>A person's request is refused, before anything is done, where the daemon would not do what
  * kmod's modprobe run by that person does, and the client's own tool (the Java one) does it then:
  * while a change to the configuration files waits to be read ({@link Reloader#changePending()}; kmod
  * reads the files at every run), and when the load would run an {@code install} command (kmod runs
- * it in the person's session, its output on their terminal; the daemon's would go to the journal).
+ * it in the person's session, its output on their terminal; the daemon's would go to the journal),
+ * and always by a daemon that only simulates loads ({@code --simulate}: not the system's loader).
  */
 final class HelperLoad {
     private static final Logger log = LoggerFactory.getLogger(HelperLoad.class);
@@ -68,6 +68,9 @@ final class HelperLoad {
 
     /** @param commandLine true when a person asked (the helper saw another form than the kernel's) */
     JsonObject run(String name, boolean commandLine) {
+        if (commandLine && simulate) {
+            return ControlCodec.error("load: this daemon only simulates loads");
+        }
         if (commandLine && configChangePending.getAsBoolean()) {
             return ControlCodec.error("load: the configuration is being reloaded");
         }
@@ -128,8 +131,6 @@ final class HelperLoad {
         JsonObject answer = ControlCodec.ok();
         answer.addProperty("rc", o.exitCode());
         answer.add("messages", ControlCodec.strings(messages));
-        // a dry run answered in place of a load; not found, live, builtin or refused are the same either way
-        answer.addProperty("simulated", o.modules().stream().anyMatch(r -> r.kind() == Prober.Kind.DRY_RUN));
         return answer;
     }
 

@@ -44,7 +44,9 @@ class HelperFastPathTest {
         rel = RealTree.release();
         root = FakeRoots.hostLike(tmp.resolve("root"));
         Files.createDirectories(root.resolve("sys"));
-        sim = SimulatingDaemon.over(root).release(rel).start();
+        // a loading daemon (into a simulated kernel): a --simulate one leaves a person's call to the Java tool
+        sim = SimulatingDaemon.over(root).release(rel).loadingInto(org.lkmd.kernel.SimulatedKernel.on(root).release(rel).build())
+                .start();
         daemon = sim.daemon;
         sim.controlSocket();
     }
