@@ -27,8 +27,9 @@ import java.util.function.Supplier;
  *
  * <p>A person's request is refused, before anything is done, where the daemon would not do what
  * kmod's modprobe run by that person does, and the client's own tool (the Java one) does it then:
- * while a change to the configuration files waits to be read ({@link Reloader#changePending()}; kmod
- * reads the files at every run), and when the load would run an {@code install} command (kmod runs
+ * when a modprobe.d file or the module index changed since the snapshot began reading them
+ * ({@link ModprobeInputs}; kmod reads the files at every run, the daemon after its watcher's quiet
+ * time, or at {@code lkmd reload}), and when the load would run an {@code install} command (kmod runs
  * it in the person's session, its output on their terminal; the daemon's would go to the journal),
  * and always by a daemon that only simulates loads ({@code --simulate}: not the system's loader).
  */
@@ -38,7 +39,7 @@ final class HelperLoad {
     private final Prober prober;
     private final EventLog events;
     private final boolean simulate;
-    private final java.util.function.BooleanSupplier configChangePending;
+    private final java.util.function.Predicate<Snapshot> outdated;
     /** The requests being served now, for {@code lkmd status}. */
     private final java.util.Map<Long, InFlight> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong ids = new java.util.concurrent.atomic.AtomicLong();
@@ -55,15 +56,15 @@ final class HelperLoad {
      * @param prober   the daemon's own, so helper loads and event loads share one single-flight loader
      * @param events   the daemon's event log, where every request is recorded
      * @param simulate plan loads without making them
-     * @param configChangePending true while a changed configuration file is not read yet
+     * @param outdated true for a snapshot older than the files it was read from
      */
     HelperLoad(Supplier<Snapshot> snapshot, Prober prober, EventLog events, boolean simulate,
-               java.util.function.BooleanSupplier configChangePending) {
+               java.util.function.Predicate<Snapshot> outdated) {
         this.snapshot = snapshot;
         this.prober = prober;
         this.events = events;
         this.simulate = simulate;
-        this.configChangePending = configChangePending;
+        this.outdated = outdated;
     }
 
     /** @param commandLine true when a person asked (the helper saw another form than the kernel's) */
@@ -71,8 +72,8 @@ final class HelperLoad {
         if (commandLine && simulate) {
             return ControlCodec.error("load: this daemon only simulates loads");
         }
-        if (commandLine && configChangePending.getAsBoolean()) {
-            return ControlCodec.error("load: the configuration is being reloaded");
+        if (commandLine && outdated.test(snapshot.get())) {
+            return ControlCodec.error("load: the configuration changed since the daemon read it");
         }
         if (commandLine && runsInstallCommand(name)) {
             return ControlCodec.error("load: an install command runs in the caller's session");

@@ -91,14 +91,6 @@ public final class Reloader implements AutoCloseable {
         }
     }
 
-    /** A change was seen and its reload has not run yet (debouncing, or reloading now). */
-    private volatile boolean changePending;
-
-    /** True between a change to a watched file and the end of the reload it causes. */
-    boolean changePending() {
-        return changePending;
-    }
-
     private void loop() {
         // a missing or stale index at start is SelfHeal's (it also plans the present devices again)
         long pendingSince = -1;
@@ -132,7 +124,6 @@ public final class Reloader implements AutoCloseable {
                         keys.remove(k); // the directory went away; looked for again below
                     }
                     pendingSince = now; // debounce: every change restarts the wait
-                    changePending = true;
                 }
                 if (now - lastRescan > TimeUnit.MILLISECONDS.toNanos(RESCAN_DIRS_MS)) {
                     lastRescan = now;
@@ -140,7 +131,6 @@ public final class Reloader implements AutoCloseable {
                     registerDirs();
                     if (keys.size() > before) {
                         pendingSince = now; // a directory appeared: its files may be new input
-                        changePending = true;
                     }
                 }
                 if (pendingSince >= 0 && now - pendingSince >= config.debounce().toNanos()) {
@@ -150,11 +140,7 @@ public final class Reloader implements AutoCloseable {
                     }
                     indexTouched = false;
                     log.info("Configuration files changed: reloading");
-                    try {
-                        reload.run();
-                    } finally {
-                        changePending = false;
-                    }
+                    reload.run();
                 }
             }
         } catch (InterruptedException | ClosedWatchServiceException e) {

@@ -35,12 +35,6 @@ final class Services implements AutoCloseable {
         this.autoclean = autoclean;
     }
 
-    /** A watched file changed and the reload it causes has not finished ({@link Reloader#changePending()}). */
-    boolean configChangePending() {
-        Reloader r = reloader;
-        return r != null && r.changePending();
-    }
-
     /**
      * @param service what the control socket answers
      * @param reload  the daemon's reload, for the file watcher

@@ -18,11 +18,12 @@ import java.util.List;
  * @param generation  1 for the first, one more per successful reload
  * @param modulesDir  the module directory the index was read from ({@code /lib/modules/<release>}
  *                    under the root)
+ * @param modprobeInputs the modprobe.d files and the index as they were when reading them began
  * @param diagnostics what loading it reported (bad lines skipped, warnings)
  */
 public record Snapshot(long generation, Instant loadedAt, DaemonConfig config, RuleSet rules,
                        ModprobeConfig modprobe, ModuleIndex index, Path modulesDir, String release,
-                       List<Diagnostic> diagnostics) {
+                       ModprobeInputs modprobeInputs, List<Diagnostic> diagnostics) {
     public Snapshot {
         diagnostics = List.copyOf(diagnostics);
     }

@@ -91,6 +91,7 @@ public final class SnapshotLoader {
         rules.value().ifPresent(r -> diags.addAll(RulesLoader.noRulesWarning(r)));
         long t1 = System.nanoTime();
         Path modulesDir = modulesDir();
+        ModprobeInputs inputs = ModprobeInputs.of(root, modulesDir); // before reading them: a change meanwhile shows
         ParseResult<ModprobeConfig> modprobe = ModprobeConfigLoader.load(root, modulesDir, List.of());
         diags.addAll(modprobe.diagnostics());
         modprobe.value().ifPresent(m -> diags.addAll(ModprobeConfigLoader.denyInKmodDirs(root, m)));
@@ -109,7 +110,7 @@ public final class SnapshotLoader {
             return ParseResult.failed(diags);
         }
         return ParseResult.of(new Snapshot(generation, clock.instant(), config.value().get(), rules.value().get(),
-                modprobe.value().get(), idx.get(), modulesDir, release, diags), diags);
+                modprobe.value().get(), idx.get(), modulesDir, release, inputs, diags), diags);
     }
 
     /** An index that knows no module: the daemon runs, and every load reports "not found". */

@@ -193,6 +193,17 @@ class ModprobeFrontTest {
             Tool byKernel = run(socket(hookRoot), env, client, "-q", "--", "crc16");
             assertEquals(0, byKernel.rc(), byKernel.err());
             assertEquals("", byKernel.out());
+
+            // this daemon watches no file: a change is the Java tool's until `lkmd reload`
+            Files.writeString(hookRoot.resolve("etc/modprobe.d/later.conf"), "options crc7 lkmdtest=1\n");
+            assertEquals("java tool (LKMD_FORWARDED=1): modprobe -q crc7\n",
+                    run(socket(hookRoot), env, client, "-q", "crc7").out());
+            Thread.sleep(100); // the reload begins well after the change (file times are coarse: 20 ms are allowed)
+            Tool reload = Tool.lkmd("reload", "--root", hookRoot.toString());
+            assertEquals(0, reload.rc(), reload.err());
+            Tool after = run(socket(hookRoot), env, client, "-q", "crc7");
+            assertEquals("", after.out() + after.err());
+            assertEquals(ModuleState.LIVE, k.state("crc7"));
         }
     }
 

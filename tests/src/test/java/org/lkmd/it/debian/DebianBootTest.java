@@ -379,8 +379,10 @@ class DebianBootTest {
                 DebianGuest.Cmd jfs = g.run("lkmd modprobe jfs 2>&1");
                 assertEquals(1, jfs.rc(), jfs.toString());
                 assertTrue(jfs.out().contains("modprobe: ERROR: could not insert 'jfs': denied by " + conf + ":3"), jfs.toString());
-                // a person's plain `lkmd modprobe NAME` with the daemon running is the daemon's (no JVM started)
-                String jfsHistory = g.ok("lkmd history --module jfs");
+                // a person's plain `lkmd modprobe NAME` with the daemon running is the daemon's (no JVM started),
+                // once the watcher has read the deny file (until then the Java tool does it, as kmod would)
+                String jfsHistory = g.run("for i in $(seq 20); do lkmd modprobe -q jfs;"
+                        + " lkmd history --module jfs | grep 'command line jfs' && break; sleep 1; done", 300).out();
                 assertTrue(jfsHistory.contains("command line jfs"), "lkmd modprobe jfs not done by the daemon: " + jfsHistory);
                 // (c) a uevent's kmod load: the device is there, its driver gone
                 g.ok("rmmod e1000 && echo add > /sys" + devpath + "/uevent");
