@@ -187,7 +187,7 @@ public final class Daemon {
         }
         lifecycle.ready();
         HelperLoad helperLoad = new HelperLoad(snapshots::get, prober, events, simulate,
-                snap -> !ModprobeInputs.of(root, snap.modulesDir()).equals(snap.modprobeInputs()));
+                snap -> snap.modprobeInputs().changed());
         services.start(c, new DaemonControl(this::status, this::reload, () -> queue.stats(), root, kernel,
                 snapshots::get, events, helperLoad, new DaemonControl.Admin(knobs, () -> queue, this::isReady, this::stop)),
                 this::reload);

@@ -42,6 +42,22 @@ public record ModprobeInputs(Map<Path, List<Long>> stamps) {
         return new ModprobeInputs(stamps);
     }
 
+    /**
+     * True when one of the paths taken differs now. A file added to or removed from a directory
+     * changes the directory's time, so the directories are not listed again (a change within the
+     * same tick of the file-time clock as the taking, a few ms, can go unseen).
+     */
+    public boolean changed() {
+        Map<Path, List<Long>> now = new TreeMap<>();
+        for (Map.Entry<Path, List<Long>> e : stamps.entrySet()) {
+            stamp(e.getKey(), now);
+            if (!now.get(e.getKey()).equals(e.getValue())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The directory itself and its entries whose names start with {@code prefix}, followed through symlinks. */
     private static void stampDir(Path dir, String prefix, Map<Path, List<Long>> stamps) {
         if (!stamp(dir, stamps)) {

@@ -12,9 +12,11 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A snapshot's modprobe inputs taken again after each kind of change, or none. */
+/** A snapshot's modprobe inputs after each kind of change, or none: taken again, and checked with {@code changed()}. */
 class ModprobeInputsTest {
     static final FileTime LATER = FileTime.from(Instant.parse("2030-01-01T00:00:00Z"));
 
@@ -41,15 +43,25 @@ class ModprobeInputsTest {
         return ModprobeInputs.of(Root.of(dir), modules);
     }
 
+    private void same() {
+        assertEquals(before, now());
+        assertFalse(before.changed());
+    }
+
+    private void differ() {
+        assertNotEquals(before, now());
+        assertTrue(before.changed());
+    }
+
     @Test
     void nothingChangedIsTheSame() {
-        assertEquals(before, now());
+        same();
     }
 
     @Test
     void aFileWrittenInPlaceIsAChange() throws IOException {
         Files.setLastModifiedTime(dir.resolve("etc/modprobe.d/a.conf"), LATER);
-        assertNotEquals(before, now());
+        differ();
     }
 
     @Test
@@ -58,26 +70,26 @@ class ModprobeInputsTest {
         FileTime t = Files.getLastModifiedTime(f);
         Files.writeString(f, "deny b\ndeny c\n");
         Files.setLastModifiedTime(f, t);
-        assertNotEquals(before, now());
+        differ();
     }
 
     @Test
     void aFileAddedOrRemovedIsAChange() throws IOException {
         Files.delete(dir.resolve("etc/modprobe.d/a.conf"));
-        assertNotEquals(before, now());
+        differ();
     }
 
     @Test
     void theModuleIndexCountsAndTheModulesDoNot() throws IOException {
         Files.setLastModifiedTime(modules.resolve("kernel/a.ko"), LATER);
-        assertEquals(before, now(), "a module file is not an input of modprobe's configuration");
+        same();
         Files.setLastModifiedTime(modules.resolve("modules.alias.bin"), LATER);
-        assertNotEquals(before, now(), "depmod wrote the index");
+        differ();
     }
 
     @Test
     void aDirectoryThatAppearsIsAChange() throws IOException {
         Files.createDirectories(dir.resolve("run/modprobe.d"));
-        assertNotEquals(before, now());
+        differ();
     }
 }
