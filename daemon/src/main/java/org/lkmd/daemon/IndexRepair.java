@@ -112,8 +112,8 @@ final class IndexRepair {
         ByteArrayOutputStream msgs = new ByteArrayOutputStream();
         List<Path> conf = new ArrayList<>();
         DepmodConfig.DEFAULT_DIRS.forEach(d -> conf.add(root.resolve(d)));
-        Depmod.Options opt = new Depmod.Options(modulesDir, modulesDir.toString(), modulesDir, modulesDir.toString(), release, conf, null, null,
-                false, false, false, false, (char) 0, root::resolve, List.of());
+        Depmod.Options opt = new Depmod.Options(modulesDir, modulesDir.toString(), modulesDir, modulesDir.toString(),
+                release, conf, null, null, false, false, false, false, (char) 0, root::resolve, List.of());
         try (PrintStream err = new PrintStream(msgs, true, StandardCharsets.UTF_8)) {
             int rc = new Depmod(opt, new DepmodLog(err, 0), new PrintStream(java.io.OutputStream.nullOutputStream())).run();
             String text = msgs.toString(StandardCharsets.UTF_8).strip();

@@ -22,7 +22,8 @@ import java.util.TreeMap;
  * files at every run: a person's call answered from a snapshot whose inputs have changed since
  * would not be what kmod does.
  *
- * @param stamps path to "modification time in ns, size"; a path that could not be read maps to -1
+ * @param stamps path to its modification time in ns and size; a missing path maps to an empty list,
+ *               one that could not be read (or a directory that could not be listed) to {@code [-1]}
  */
 public record ModprobeInputs(Map<Path, List<Long>> stamps) {
     public ModprobeInputs {
@@ -48,10 +49,8 @@ public record ModprobeInputs(Map<Path, List<Long>> stamps) {
      * same tick of the file-time clock as the taking, a few ms, can go unseen).
      */
     public boolean changed() {
-        Map<Path, List<Long>> now = new TreeMap<>();
         for (Map.Entry<Path, List<Long>> e : stamps.entrySet()) {
-            stamp(e.getKey(), now);
-            if (!now.get(e.getKey()).equals(e.getValue())) {
+            if (!stampOf(e.getKey()).equals(e.getValue())) {
                 return true;
             }
         }
@@ -60,27 +59,26 @@ public record ModprobeInputs(Map<Path, List<Long>> stamps) {
 
     /** The directory itself and its entries whose names start with {@code prefix}, followed through symlinks. */
     private static void stampDir(Path dir, String prefix, Map<Path, List<Long>> stamps) {
-        if (!stamp(dir, stamps)) {
-            return; // missing: it holds nothing (one that appears is a change of this entry)
+        List<Long> own = stampOf(dir);
+        stamps.put(dir, own);
+        if (own.size() != 2) {
+            return; // missing (it holds nothing; one that appears changes this entry) or unreadable
         }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(prefix))) {
-            entries.forEach(p -> stamp(p, stamps));
+            entries.forEach(p -> stamps.put(p, stampOf(p)));
         } catch (IOException e) {
-            stamps.put(dir, List.of(-1L));
+            stamps.put(dir, List.of(-1L)); // never equal again: its calls go to the caller's tool
         }
     }
 
-    private static boolean stamp(Path p, Map<Path, List<Long>> stamps) {
+    private static List<Long> stampOf(Path p) {
         try {
             BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-            stamps.put(p, List.of(a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS), a.size()));
-            return true;
+            return List.of(a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS), a.size());
         } catch (NoSuchFileException e) {
-            stamps.put(p, List.of());
-            return false;
+            return List.of();
         } catch (IOException e) {
-            stamps.put(p, List.of(-1L));
-            return false;
+            return List.of(-1L);
         }
     }
 }

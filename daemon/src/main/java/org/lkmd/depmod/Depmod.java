@@ -50,7 +50,8 @@ public final class Depmod {
      * @param outDir       where the files are written: {@code OUTDIR/lib/modules/RELEASE}, or {@code moduleDir}
      * @param outDirname   the same dir spelled as kmod prints it
      */
-    public record Options(Path moduleDir, String dirname, Path outDir, String outDirname, String release, List<Path> configPaths, Path symvers, Path systemMap,
+    public record Options(Path moduleDir, String dirname, Path outDir, String outDirname, String release,
+                          List<Path> configPaths, Path symvers, Path systemMap,
                           boolean printUnknown, boolean toStdout, boolean warnDups, boolean quick, char symPrefix,
                           java.util.function.Function<String, Path> resolveUnderRoot,
                           List<Path> explicitModules) {
