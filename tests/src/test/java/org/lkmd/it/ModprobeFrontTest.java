@@ -51,17 +51,23 @@ class ModprobeFrontTest {
         client = target.resolve("bin/lkmd-modprobe");
         assumeTrue(Files.isExecutable(client), "lkmd-modprobe was not built (no C compiler)");
         rel = RealTree.release();
-        root = FakeRoots.ownConfig(tmp.resolve("root"), "quiet\n");
-        Files.createDirectories(root.resolve("sys"));
-        Files.createDirectories(root.resolve("etc/lkmd"));
         // a change is read 10 s after the files go quiet: long enough to be caught waiting
-        Files.writeString(root.resolve("etc/lkmd/lkmd.toml"), "[reload]\nwatch = true\ndebounce_ms = 10000\n");
+        root = daemonRoot("root", "[reload]\nwatch = true\ndebounce_ms = 10000\n");
         kernel = SimulatedKernel.on(root).release(rel).build();
         loading = SimulatingDaemon.over(root).release(rel).loadingInto(kernel).start();
         loading.controlSocket();
         javaTool = tmp.resolve("java-tool");
         Files.writeString(javaTool, "#!/bin/sh\necho \"java tool (LKMD_FORWARDED=$LKMD_FORWARDED): $*\"\n");
         Files.setPosixFilePermissions(javaTool, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /** A root over the real module tree with a configuration of its own and this lkmd.toml. */
+    private static Path daemonRoot(String name, String toml) throws Exception {
+        Path r = FakeRoots.ownConfig(tmp.resolve(name), "quiet\n");
+        Files.createDirectories(r.resolve("sys"));
+        Files.createDirectories(r.resolve("etc/lkmd"));
+        Files.writeString(r.resolve("etc/lkmd/lkmd.toml"), toml);
+        return r;
     }
 
     @AfterAll
@@ -141,10 +147,7 @@ class ModprobeFrontTest {
 
     @Test
     void aSimulatingDaemonLeavesAPersonsLoadToTheJavaTool() throws Exception {
-        Path simRoot = FakeRoots.ownConfig(tmp.resolve("sim"), "quiet\n");
-        Files.createDirectories(simRoot.resolve("sys"));
-        Files.createDirectories(simRoot.resolve("etc/lkmd"));
-        Files.writeString(simRoot.resolve("etc/lkmd/lkmd.toml"), "[reload]\nwatch = false\n");
+        Path simRoot = daemonRoot("sim", "[reload]\nwatch = false\n");
         try (SimulatingDaemon sim = SimulatingDaemon.over(simRoot).release(rel).start()) {
             sim.controlSocket();
             List<String> env = List.of("LKMD_LAUNCHER=" + javaTool);
@@ -173,10 +176,7 @@ class ModprobeFrontTest {
 
     @Test
     void aLoadThatRunsAnInstallCommandIsTheJavaTools() throws Exception {
-        Path hookRoot = FakeRoots.ownConfig(tmp.resolve("hook"), "quiet\n");
-        Files.createDirectories(hookRoot.resolve("sys"));
-        Files.createDirectories(hookRoot.resolve("etc/lkmd"));
-        Files.writeString(hookRoot.resolve("etc/lkmd/lkmd.toml"), "[reload]\nwatch = false\n");
+        Path hookRoot = daemonRoot("hook", "[reload]\nwatch = false\n");
         Files.writeString(hookRoot.resolve("etc/modprobe.d/hook.conf"), "install crc16 /bin/true\n");
         SimulatedKernel k = SimulatedKernel.on(hookRoot).release(rel).build();
         try (SimulatingDaemon d = SimulatingDaemon.over(hookRoot).release(rel).loadingInto(k).start()) {
