@@ -3,6 +3,8 @@ package org.lkmd.it.debian;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -27,6 +29,11 @@ import java.util.Map;
  * turns, the first of each pair alternating; the first round is a warm-up and is not counted.
  * Prints one {@code KERNEL-REQUEST-FIGURES} line per request: the median and min/max in ms of each
  * helper and the ratio lkmd/kmod of the medians. Rounds: {@code -Dlkmd.bench.rounds} (default 15).
+ * <p>
+ * In the same boot, a person's {@code lkmd modprobe -q NAME} of a module already live and of a
+ * builtin one, the whole command timed the same way: with the daemon answering (the launcher hands
+ * it to the C client), against kmod's {@code /sbin/modprobe -q NAME}, alternately; and the Java tool
+ * alone (no daemon socket named) in fewer rounds. One {@code PERSON-MODPROBE-FIGURES} line each.
  */
 class KernelRequestBench {
     private static final Path REPO = Path.of(System.getProperty("lkmd.repo", "..")).toAbsolutePath().normalize();
@@ -43,12 +50,75 @@ class KernelRequestBench {
         HELPERS.put("kmod", "/sbin/modprobe");
     }
 
+    private static DebianGuest g;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        Path image = DebianGuest.image(REPO);
+        g = DebianGuest.boot(REPO, image, "bench", 400, "rw");
+        assertEquals("active", g.waitActive(), "lkmd.service");
+        g.ok("udevadm settle --timeout=300; systemctl is-system-running --wait >/dev/null; true");
+    }
+
+    @AfterAll
+    static void powerOff() throws Exception {
+        if (g != null) {
+            g.close();
+        }
+    }
+
+    @Test
+    void personsModprobeOfALiveAndABuiltinModule() throws Exception {
+        String live = g.ok("awk '$5 == \"Live\" && $3 == 0 { print $1; exit }' /proc/modules").strip();
+        assertTrue(!live.isEmpty(), "no live module without users");
+        String load = g.ok("cat /proc/loadavg").strip();
+        String kernel = g.ok("uname -r").strip();
+        for (String name : List.of(live, "8250")) {
+            Map<String, String> commands = new LinkedHashMap<>();
+            commands.put("lkmd", "lkmd modprobe -q " + name);
+            commands.put("kmod", "/sbin/modprobe -q " + name);
+            commands.put("java", "LKMD_CONTROL_SOCKET=/nonexistent lkmd modprobe -q " + name);
+            StringBuilder script = new StringBuilder("set -u\n");
+            int javaRounds = Math.max(3, ROUNDS / 3);
+            for (int round = 0; round <= ROUNDS; round++) {
+                List<String> order = new ArrayList<>(List.of("lkmd", "kmod"));
+                if (round <= javaRounds) {
+                    order.add("java");
+                }
+                if (round % 2 == 1) {
+                    java.util.Collections.reverse(order);
+                }
+                for (String who : order) {
+                    script.append("a=$EPOCHREALTIME; ").append(commands.get(who)).append("; rc=$?; b=$EPOCHREALTIME; echo \"S ")
+                            .append(round).append(' ').append(who).append(" $a $b $rc\"\n");
+                }
+            }
+            DebianGuest.Cmd c = g.run(script.toString(), 3600);
+            assertEquals(0, c.rc(), c.toString());
+            Map<String, List<Double>> ms = new LinkedHashMap<>();
+            for (String l : c.out().lines().filter(l -> l.startsWith("S ")).toList()) {
+                String[] f = l.split(" ");
+                assertEquals("0", f[5], "failed: " + l);
+                if (!f[1].equals("0")) {
+                    ms.computeIfAbsent(f[2], k -> new ArrayList<>()).add((Double.parseDouble(f[4]) - Double.parseDouble(f[3])) * 1000);
+                }
+            }
+            String served = g.ok("lkmd history --module " + name + " | grep -c 'command line " + name + "' || true").strip();
+            double[] lkmd = sorted(ms.get("lkmd"));
+            double[] kmod = sorted(ms.get("kmod"));
+            double[] java = sorted(ms.get("java"));
+            System.out.printf("PERSON-MODPROBE-FIGURES kernel=%s module=%s rounds=%d lkmd_median_ms=%.1f lkmd_min_ms=%.1f"
+                            + " lkmd_max_ms=%.1f kmod_median_ms=%.1f kmod_min_ms=%.1f kmod_max_ms=%.1f ratio_lkmd_to_kmod=%.2f"
+                            + " java_tool_rounds=%d java_tool_median_ms=%.1f ratio_java_to_kmod=%.2f daemon_served=%s guest_load=%s%n",
+                    kernel, name, ROUNDS, median(lkmd), lkmd[0], lkmd[lkmd.length - 1], median(kmod), kmod[0],
+                    kmod[kmod.length - 1], median(lkmd) / median(kmod), java.length, median(java),
+                    median(java) / median(kmod), served, load.split(" ")[0]);
+        }
+    }
+
     @Test
     void kernelRequestToModuleLive() throws Exception {
-        Path image = DebianGuest.image(REPO);
-        try (DebianGuest g = DebianGuest.boot(REPO, image, "bench", 400, "rw")) {
-            assertEquals("active", g.waitActive(), "lkmd.service");
-            g.ok("udevadm settle --timeout=300; systemctl is-system-running --wait >/dev/null; true");
+        {
             String load = g.ok("cat /proc/loadavg").strip();
             StringBuilder script = new StringBuilder("set -u; orig=$(cat /proc/sys/kernel/modprobe)\n");
             for (int round = 0; round <= ROUNDS; round++) {
