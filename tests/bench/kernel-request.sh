@@ -4,7 +4,9 @@
 # at lkmd's helper (the C client, answered by the daemon) vs at kmod's /sbin/modprobe, taking turns.
 # Requests: char-major-10-200 (open /dev/net/tun: tun), fs-vfat (mount -t vfat: fat, vfat),
 # rtnl-link-dummy (ip link add type dummy: dummy); each timed in the guest around the one system
-# call that waits for the kernel's request_module(). See KernelRequestBench for the method.
+# call that waits for the kernel's request_module(). In the same boot: a person's `lkmd modprobe -q`
+# of a live and of a builtin module, daemon-answered and the Java tool alone, vs kmod's modprobe.
+# See KernelRequestBench for the method.
 # Usage: tests/bench/kernel-request.sh [ROUNDS]  (as root; default 15 rounds after a warm-up)
 set -eu
 rounds=${1:-15}
@@ -13,4 +15,4 @@ cd "$here"
 echo "$(nproc) host cores, load $(cut -d' ' -f1-3 /proc/loadavg), QEMU TCG, 2 vCPUs, 2 GiB"
 mvn -B -ntp -q verify -pl daemon,tests -Dlkmd.fuzz.skip=true -Dtest=KernelRequestBench \
     -Dsurefire.failIfNoSpecifiedTests=false -Dlkmd.bench.rounds="$rounds" 2>&1 |
-    grep -a 'KERNEL-REQUEST-FIGURES\|FAIL\|ERROR' || true
+    grep -a 'KERNEL-REQUEST-FIGURES\|PERSON-MODPROBE-FIGURES\|FAIL\|ERROR' || true
