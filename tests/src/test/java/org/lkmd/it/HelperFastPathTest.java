@@ -5,6 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lkmd.daemon.Daemon;
+import org.lkmd.kernel.SimulatedKernel;
 import org.lkmd.testing.Await;
 
 import java.net.StandardProtocolFamily;
@@ -45,8 +46,7 @@ class HelperFastPathTest {
         root = FakeRoots.hostLike(tmp.resolve("root"));
         Files.createDirectories(root.resolve("sys"));
         // a loading daemon (into a simulated kernel): a --simulate one leaves a person's call to the Java tool
-        sim = SimulatingDaemon.over(root).release(rel).loadingInto(org.lkmd.kernel.SimulatedKernel.on(root).release(rel).build())
-                .start();
+        sim = SimulatingDaemon.over(root).release(rel).loadingInto(SimulatedKernel.on(root).release(rel).build()).start();
         daemon = sim.daemon;
         sim.controlSocket();
     }
