@@ -186,8 +186,7 @@ public final class Daemon {
             Thread.currentThread().interrupt();
         }
         lifecycle.ready();
-        HelperLoad helperLoad = new HelperLoad(snapshots::get, prober, events, simulate,
-                snap -> snap.modprobeInputs().changed());
+        HelperLoad helperLoad = new HelperLoad(snapshots::get, prober, events, simulate);
         services.start(c, new DaemonControl(this::status, this::reload, () -> queue.stats(), root, kernel,
                 snapshots::get, events, helperLoad, new DaemonControl.Admin(knobs, () -> queue, this::isReady, this::stop)),
                 this::reload);

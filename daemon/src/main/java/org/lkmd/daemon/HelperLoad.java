@@ -39,7 +39,6 @@ final class HelperLoad {
     private final Prober prober;
     private final EventLog events;
     private final boolean simulate;
-    private final java.util.function.Predicate<Snapshot> outdated;
     /** The requests being served now, for {@code lkmd status}. */
     private final java.util.Map<Long, InFlight> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong ids = new java.util.concurrent.atomic.AtomicLong();
@@ -56,26 +55,26 @@ final class HelperLoad {
      * @param prober   the daemon's own, so helper loads and event loads share one single-flight loader
      * @param events   the daemon's event log, where every request is recorded
      * @param simulate plan loads without making them
-     * @param outdated true for a snapshot older than the files it was read from
      */
-    HelperLoad(Supplier<Snapshot> snapshot, Prober prober, EventLog events, boolean simulate,
-               java.util.function.Predicate<Snapshot> outdated) {
+    HelperLoad(Supplier<Snapshot> snapshot, Prober prober, EventLog events, boolean simulate) {
         this.snapshot = snapshot;
         this.prober = prober;
         this.events = events;
         this.simulate = simulate;
-        this.outdated = outdated;
     }
 
     /** @param commandLine true when a person asked (the helper saw another form than the kernel's) */
     JsonObject run(String name, boolean commandLine) {
+        // one snapshot and one request for the checks and the load
+        Snapshot s = snapshot.get();
+        ProbeRequest req = commandLine ? ProbeRequest.fromCli(name, null) : ProbeRequest.forKernelRequest(name);
         if (commandLine && simulate) {
             return ControlCodec.error("load: this daemon only simulates loads");
         }
-        if (commandLine && outdated.test(snapshot.get())) {
+        if (commandLine && s.modprobeInputs().changed()) {
             return ControlCodec.error("load: the configuration changed since the daemon read it");
         }
-        if (commandLine && runsInstallCommand(name)) {
+        if (commandLine && runsInstallCommand(s, req)) {
             return ControlCodec.error("load: an install command runs in the caller's session");
         }
         InFlight f = new InFlight(name, commandLine, System.nanoTime());
@@ -83,19 +82,18 @@ final class HelperLoad {
         inFlight.put(id, f);
         try (MDC.MDCCloseable origin = MDC.putCloseable(LogFields.ORIGIN,
                 commandLine ? LogFields.COMMAND_LINE : LogFields.KERNEL_REQUEST)) {
-            return serve(name, commandLine, f.startedNanos());
+            return serve(s, simulate ? req.dryRun() : req, name, commandLine, f.startedNanos());
         } finally {
             inFlight.remove(id);
         }
     }
 
-    /** True when loading {@code name} as a person asked would run an install command (planned, not done). */
-    private boolean runsInstallCommand(String name) {
-        Snapshot s = snapshot.get();
+    /** True when the request would run an install command (planned, not done). */
+    private boolean runsInstallCommand(Snapshot s, ProbeRequest req) {
         if (s.modprobe().installLines().isEmpty()) {
             return false;
         }
-        ProbeOutcome plan = prober.probe(s.newContext(), ProbeRequest.fromCli(name, null).dryRun(), Prober.Listener.NONE);
+        ProbeOutcome plan = prober.probe(s.newContext(), req.dryRun(), Prober.Listener.NONE);
         return plan.modules().stream().anyMatch(r -> r.plan() != null
                 && r.plan().steps().stream().anyMatch(st -> st instanceof org.lkmd.modprobe.LoadStep.Install));
     }
@@ -107,13 +105,9 @@ final class HelperLoad {
         return out;
     }
 
-    private JsonObject serve(String name, boolean commandLine, long t0) {
+    private JsonObject serve(Snapshot s, ProbeRequest req, String name, boolean commandLine, long t0) {
         Instant received = Instant.now();
-        ProbeRequest req = commandLine ? ProbeRequest.fromCli(name, null) : ProbeRequest.forKernelRequest(name);
-        if (simulate) {
-            req = req.dryRun();
-        }
-        ProbeOutcome o = prober.probe(snapshot.get().newContext(), req, Prober.Listener.NONE);
+        ProbeOutcome o = prober.probe(s.newContext(), req, Prober.Listener.NONE);
         String origin = req.origin().describe();
         List<String> messages = new ArrayList<>();
         if (o.notFound()) {
