@@ -93,20 +93,11 @@ class KernelRequestBench {
                             .append(round).append(' ').append(who).append(" $a $b $rc\"\n");
                 }
             }
-            DebianGuest.Cmd c = g.run(script.toString(), 3600);
-            assertEquals(0, c.rc(), c.toString());
-            Map<String, List<Double>> ms = new LinkedHashMap<>();
-            for (String l : c.out().lines().filter(l -> l.startsWith("S ")).toList()) {
-                String[] f = l.split(" ");
-                assertEquals("0", f[5], "failed: " + l);
-                if (!f[1].equals("0")) {
-                    ms.computeIfAbsent(f[2], k -> new ArrayList<>()).add((Double.parseDouble(f[4]) - Double.parseDouble(f[3])) * 1000);
-                }
-            }
+            Map<String, double[]> ms = samples(script.toString(), "0", "the command failed");
             String served = g.ok("lkmd history --module " + name + " | grep -c 'command line " + name + "' || true").strip();
-            double[] lkmd = sorted(ms.get("lkmd"));
-            double[] kmod = sorted(ms.get("kmod"));
-            double[] java = sorted(ms.get("java"));
+            double[] lkmd = ms.get("lkmd");
+            double[] kmod = ms.get("kmod");
+            double[] java = ms.get("java");
             System.out.printf("PERSON-MODPROBE-FIGURES kernel=%s module=%s rounds=%d lkmd_median_ms=%.1f lkmd_min_ms=%.1f"
                             + " lkmd_max_ms=%.1f kmod_median_ms=%.1f kmod_min_ms=%.1f kmod_max_ms=%.1f ratio_lkmd_to_kmod=%.2f"
                             + " java_tool_rounds=%d java_tool_median_ms=%.1f ratio_java_to_kmod=%.2f daemon_served=%s guest_load=%s%n",
@@ -118,59 +109,67 @@ class KernelRequestBench {
 
     @Test
     void kernelRequestToModuleLive() throws Exception {
-        {
-            String load = g.ok("cat /proc/loadavg").strip();
-            StringBuilder script = new StringBuilder("set -u; orig=$(cat /proc/sys/kernel/modprobe)\n");
-            for (int round = 0; round <= ROUNDS; round++) {
-                for (int r = 0; r < REQUESTS.size(); r++) {
-                    String[] q = REQUESTS.get(r);
-                    List<String> order = new ArrayList<>(HELPERS.keySet());
-                    if ((round + r) % 2 == 1) {
-                        java.util.Collections.reverse(order);
-                    }
-                    for (String helper : order) {
-                        // unload, point the kernel at the helper, then one timed request
-                        script.append(q[3]).append(" >/dev/null 2>&1; echo ").append(HELPERS.get(helper))
-                                .append(" >/proc/sys/kernel/modprobe; a=$EPOCHREALTIME; ").append(q[1])
-                                .append("; b=$EPOCHREALTIME; live=1; for m in ").append(q[2])
-                                .append("; do grep -q \"^$m .* Live \" /proc/modules || live=0; done; echo \"S ").append(round)
-                                .append(' ').append(helper).append(' ').append(q[0]).append(" $a $b $live\"\n");
-                    }
+        String load = g.ok("cat /proc/loadavg").strip();
+        StringBuilder script = new StringBuilder("set -u; orig=$(cat /proc/sys/kernel/modprobe)\n");
+        for (int round = 0; round <= ROUNDS; round++) {
+            for (int r = 0; r < REQUESTS.size(); r++) {
+                String[] q = REQUESTS.get(r);
+                List<String> order = new ArrayList<>(HELPERS.keySet());
+                if ((round + r) % 2 == 1) {
+                    java.util.Collections.reverse(order);
+                }
+                for (String helper : order) {
+                    // unload, point the kernel at the helper, then one timed request
+                    script.append(q[3]).append(" >/dev/null 2>&1; echo ").append(HELPERS.get(helper))
+                            .append(" >/proc/sys/kernel/modprobe; a=$EPOCHREALTIME; ").append(q[1])
+                            .append("; b=$EPOCHREALTIME; live=1; for m in ").append(q[2])
+                            .append("; do grep -q \"^$m .* Live \" /proc/modules || live=0; done; echo \"S ").append(round)
+                            .append(' ').append(helper).append('/').append(q[0]).append(" $a $b $live\"\n");
                 }
             }
-            for (String[] q : REQUESTS) {
-                script.append(q[3]).append(" >/dev/null 2>&1\n");
-            }
-            script.append("echo \"$orig\" >/proc/sys/kernel/modprobe\n");
-            DebianGuest.Cmd c = g.run(script.toString(), 3600);
-            assertEquals(0, c.rc(), c.toString());
-            Map<String, List<Double>> ms = new LinkedHashMap<>();
-            for (String l : c.out().lines().filter(l -> l.startsWith("S ")).toList()) {
-                String[] f = l.split(" ");
-                assertEquals("1", f[6], "not live after the request: " + l);
-                if (!f[1].equals("0")) {
-                    ms.computeIfAbsent(f[3] + " " + f[2], k -> new ArrayList<>())
-                            .add((Double.parseDouble(f[5]) - Double.parseDouble(f[4])) * 1000);
-                }
-            }
-            String kernel = g.ok("uname -r").strip();
-            for (String[] q : REQUESTS) {
-                double[] lkmd = sorted(ms.get(q[0] + " lkmd"));
-                double[] kmod = sorted(ms.get(q[0] + " kmod"));
-                assertTrue(lkmd.length == ROUNDS && kmod.length == ROUNDS, "samples: " + ms);
-                System.out.printf("KERNEL-REQUEST-FIGURES kernel=%s request=%s modules=%s rounds=%d"
-                                + " lkmd_median_ms=%.1f lkmd_min_ms=%.1f lkmd_max_ms=%.1f"
-                                + " kmod_median_ms=%.1f kmod_min_ms=%.1f kmod_max_ms=%.1f ratio_lkmd_to_kmod=%.2f guest_load=%s%n",
-                        kernel, q[0], q[2].replace(' ', ','), ROUNDS, median(lkmd), lkmd[0], lkmd[lkmd.length - 1],
-                        median(kmod), kmod[0], kmod[kmod.length - 1], median(lkmd) / median(kmod), load.split(" ")[0]);
-            }
+        }
+        for (String[] q : REQUESTS) {
+            script.append(q[3]).append(" >/dev/null 2>&1\n");
+        }
+        script.append("echo \"$orig\" >/proc/sys/kernel/modprobe\n");
+        Map<String, double[]> ms = samples(script.toString(), "1", "not live after the request");
+        String kernel = g.ok("uname -r").strip();
+        for (String[] q : REQUESTS) {
+            double[] lkmd = ms.getOrDefault("lkmd/" + q[0], new double[0]);
+            double[] kmod = ms.getOrDefault("kmod/" + q[0], new double[0]);
+            assertTrue(lkmd.length == ROUNDS && kmod.length == ROUNDS, "samples: " + ms.keySet());
+            System.out.printf("KERNEL-REQUEST-FIGURES kernel=%s request=%s modules=%s rounds=%d"
+                            + " lkmd_median_ms=%.1f lkmd_min_ms=%.1f lkmd_max_ms=%.1f"
+                            + " kmod_median_ms=%.1f kmod_min_ms=%.1f kmod_max_ms=%.1f ratio_lkmd_to_kmod=%.2f guest_load=%s%n",
+                    kernel, q[0], q[2].replace(' ', ','), ROUNDS, median(lkmd), lkmd[0], lkmd[lkmd.length - 1],
+                    median(kmod), kmod[0], kmod[kmod.length - 1], median(lkmd) / median(kmod), load.split(" ")[0]);
         }
     }
 
-    private static double[] sorted(List<Double> v) {
-        double[] a = v == null ? new double[0] : v.stream().mapToDouble(Double::doubleValue).toArray();
-        Arrays.sort(a);
-        return a;
+    /**
+     * Runs a guest script whose samples are lines {@code S ROUND KEY START END STATUS} (bash's
+     * {@code EPOCHREALTIME} around the timed step) and returns each key's times in ms, sorted,
+     * without round 0 (the warm-up). Every STATUS must be {@code ok}; otherwise the run fails with
+     * {@code why}.
+     */
+    private static Map<String, double[]> samples(String script, String ok, String why) throws Exception {
+        DebianGuest.Cmd c = g.run(script, 3600);
+        assertEquals(0, c.rc(), c.toString());
+        Map<String, List<Double>> ms = new LinkedHashMap<>();
+        for (String l : c.out().lines().filter(l -> l.startsWith("S ")).toList()) {
+            String[] f = l.split(" ");
+            assertEquals(ok, f[5], why + ": " + l);
+            if (!f[1].equals("0")) {
+                ms.computeIfAbsent(f[2], k -> new ArrayList<>()).add((Double.parseDouble(f[4]) - Double.parseDouble(f[3])) * 1000);
+            }
+        }
+        Map<String, double[]> sorted = new LinkedHashMap<>();
+        ms.forEach((k, v) -> {
+            double[] a = v.stream().mapToDouble(Double::doubleValue).toArray();
+            Arrays.sort(a);
+            sorted.put(k, a);
+        });
+        return sorted;
     }
 
     private static double median(double[] a) {
