@@ -9,6 +9,10 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import ch.qos.logback.core.status.Status;
+import ch.qos.logback.core.status.StatusListener;
+
+import java.io.PrintStream;
 
 /**
  * The program's logging set-up, in code: logs go to stderr as {@code LEVEL Logger: message} (tools
@@ -20,7 +24,9 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * {@code META-INF/services}; it replaces a {@code logback.xml} because parsing XML is most of
  * logback's start-up (about 0.4 s of a 1.4 s daemon start natively, over 10 s in an emulated guest).
  * {@code -Dlogback.configurationFile=FILE} or a {@code logback-test.xml} on the class path still
- * take over.
+ * take over. Logback's own problems (a status at WARN or above) are one line each on stderr: a
+ * listener of ours prints them, so logback does not set up its status printer (its date formatter
+ * initialises {@code java.time}'s time-zone rules at every start, for nothing when all is well).
  */
 public final class LogbackConfigurator extends ContextAwareBase implements Configurator {
     static final String PATTERN = "%-5level %logger{0}: %msg%n";
@@ -31,6 +37,7 @@ public final class LogbackConfigurator extends ContextAwareBase implements Confi
                 || LogbackConfigurator.class.getClassLoader().getResource("logback-test.xml") != null) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
+        ctx.getStatusManager().add(new ProblemsToStderr(System.err));
         Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(System.getenv("LKMD_LOG_LEVEL"), Level.WARN));
         root.addAppender(JournalStream.isStderr(System.getenv("JOURNAL_STREAM")) ? journal(ctx) : stderr(ctx));
@@ -63,5 +70,22 @@ public final class LogbackConfigurator extends ContextAwareBase implements Confi
         journal.setName("JOURNAL");
         journal.start();
         return journal;
+    }
+
+    /** Logback's own warnings and errors, one line each ({@code lkmd: logging: MESSAGE[: CAUSE]}). */
+    static final class ProblemsToStderr implements StatusListener {
+        private final PrintStream err;
+
+        ProblemsToStderr(PrintStream err) {
+            this.err = err;
+        }
+
+        @Override
+        public void addStatusEvent(Status status) {
+            if (status.getEffectiveLevel() >= Status.WARN) {
+                Throwable t = status.getThrowable();
+                err.println("lkmd: logging: " + status.getMessage() + (t == null ? "" : ": " + t));
+            }
+        }
     }
 }
