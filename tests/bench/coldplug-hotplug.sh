@@ -13,7 +13,9 @@
 # with the image's AppCDS archive, and from the daemon's Ready line the JVM's uptime and the time
 # since Daemon.run() began (the difference is JVM, picocli and logback start-up), and a bare
 # `java -version` (the floor no Java agent can go below). Prints each boot, then medians and lkmd/udev ratios.
-# Usage: [AGENTS="udev lkmd-scan lkmd-trigger"] tests/bench/coldplug-hotplug.sh [REPS]
+# LKMD_AGENT_CMDLINE adds kernel command line words to every boot, e.g. lkmd.jopts=-Xint (JVM flags
+# for lkmd, comma-separated, after the launcher's own).
+# Usage: [AGENTS="udev lkmd-scan lkmd-trigger"] [LKMD_AGENT_CMDLINE=...] tests/bench/coldplug-hotplug.sh [REPS]
 #        (build first: mvn -q -o -DskipTests package)
 set -eu
 reps=${1:-3}
@@ -35,7 +37,7 @@ boot() {
     log=$work/$agent.$2.log
     mode=${agent#lkmd-}
     [ "$mode" = "$agent" ] && mode=
-    LKMD_AGENT_CMDLINE="${mode:+lkmd.coldplug=$mode}" java --source 17 "$here/tests/guest/agent-run" "${agent%%-*}" >"$log" 2>&1 \
+    LKMD_AGENT_CMDLINE="${LKMD_AGENT_CMDLINE:-}${mode:+ lkmd.coldplug=$mode}" java --source 17 "$here/tests/guest/agent-run" "${agent%%-*}" >"$log" 2>&1 \
         || { echo "agent-run $agent failed, see below" >&2; tail -40 "$log" >&2; exit 1; }
     sum=$(grep -a 'LKMD-HOST summary' "$log" || true)
     last=$(echo "$sum" | sed -n 's/.*last_coldplug_driver_ms=\([0-9-]*\).*/\1/p')
