@@ -6,7 +6,9 @@
 # (the launcher), with a daemon running (handed to the C client, the daemon answers: a second
 # daemon, not --simulate, loading into the simulated kernel of its own root, since a --simulate
 # daemon leaves a person's call to the Java tool) and without one (the Java tool, from the
-# class-data archive when daemon/target/lkmd-cds made one), against kmod's `modprobe -q NAME`.
+# class-data archive when daemon/target/lkmd-cds made one), against kmod's `modprobe -q NAME`; and a
+# person's `lkmd lsmod` (the client run as lkmd-lsmod, with the daemon; the Java tool without)
+# against kmod's lsmod.
 # Usage: tests/bench/helper-latency.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -44,7 +46,15 @@ LKMD_CONTROL_SOCKET=$root/load/run/lkmd/control hyperfine -N -w 3 -r "$runs" --e
   -n "lkmd modprobe -q 8250 (launcher, daemon answers)" "daemon/target/lkmd modprobe -q 8250" \
   -n "lkmd modprobe -q 8250 (launcher through a symlink of its own: readlink runs; daemon answers)" \
      "$root/lkmd modprobe -q 8250"
-LKMD_CONTROL_SOCKET=$root/none hyperfine -N -w 2 -r "$runs" --export-markdown "$root/nodaemon.md" \
+# a person's lkmd lsmod: the loading daemon's table (its kernel is the simulated one of its root, so
+# the text is not this host's: the whole call's time is what is compared; -i: on a kernel without
+# module support kmod's lsmod fails, having no /proc/modules to read)
+LKMD_CONTROL_SOCKET=$root/load/run/lkmd/control hyperfine -N -i -w 3 -r "$runs" --export-markdown "$root/lsmod.md" \
+  -n "kmod: lsmod" "lsmod" \
+  -n "lkmd lsmod (launcher, daemon answers)" "daemon/target/lkmd lsmod"
+LKMD_CONTROL_SOCKET=$root/none hyperfine -N -i -w 2 -r "$runs" --export-markdown "$root/nodaemon.md" \
   -n "kmod: modprobe -q 8250 (a person's call)" "modprobe -S $rel -q 8250" \
-  -n "lkmd modprobe -q 8250 (launcher, no daemon: Java tool)" "daemon/target/lkmd modprobe -S $rel -q 8250"
-cat "$root/helper.md" "$root/person.md" "$root/nodaemon.md"
+  -n "lkmd modprobe -q 8250 (launcher, no daemon: Java tool)" "daemon/target/lkmd modprobe -S $rel -q 8250" \
+  -n "kmod: lsmod" "lsmod" \
+  -n "lkmd lsmod (launcher, no daemon: Java tool)" "daemon/target/lkmd lsmod"
+cat "$root/helper.md" "$root/person.md" "$root/lsmod.md" "$root/nodaemon.md"

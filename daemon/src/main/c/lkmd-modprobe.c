@@ -17,10 +17,16 @@
  * daemon does not do for real (no daemon; a refusal: a non-root caller, a configuration change not
  * read yet, an install command to run, a daemon that only simulates loads) goes to the Java tool.
  *
+ * Run as lkmd-lsmod (a link to this program, which the launcher runs for a plain "lkmd lsmod" when
+ * the daemon's socket exists), it prints the daemon's lsmod table, which the Java tool's code
+ * writes in the daemon; with arguments, or when the daemon does not answer or refuses (a non-root
+ * caller, a daemon that only simulates), the Java tool ("lkmd lsmod ARGS") does it.
+ *
  * Protocol: one request line {"v":1,"cmd":"load","name":NAME,"quiet":BOOL,"origin":"kernel"|"cli"}
  * ("kernel" for exactly the kernel's "-q -- NAME", "cli" for a person's shorter form, so the
  * daemon's event log tells them apart) and one response line
- * {"v":1,"ok":true,"rc":N,"messages":[...]} on /run/lkmd/control ($LKMD_CONTROL_SOCKET overrides).
+ * {"v":1,"ok":true,"rc":N,"messages":[...]}; for lsmod {"v":1,"cmd":"lsmod"} and
+ * {"v":1,"ok":true,"out":TEXT}; on /run/lkmd/control ($LKMD_CONTROL_SOCKET overrides).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,8 +43,8 @@
 #define MAX_RESPONSE (1 << 20)
 #define DEFAULT_TIMEOUT_MS 10000
 
-/* Runs "<dir of this program>/../lkmd modprobe ARGS..." (the Java tool); never returns on success. */
-static int fallback(int argc, char **argv)
+/* Runs "<dir of this program>/../lkmd VERB ARGS..." (the Java tool); never returns on success. */
+static int fallback(const char *verb, int argc, char **argv)
 {
 	char self[PATH_MAX], launcher[PATH_MAX + 16];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -60,13 +66,13 @@ static int fallback(int argc, char **argv)
 		snprintf(launcher, sizeof(launcher), "%s/../lkmd", self);
 	}
 	args[0] = launcher;
-	args[1] = "modprobe";
+	args[1] = (char *)verb;
 	setenv("LKMD_FORWARDED", "1", 1); /* the launcher then runs the Java tool, not this program again */
 	for (int i = 1; i < argc; i++)
 		args[i + 1] = argv[i];
 	args[argc + 1] = NULL;
 	execv(launcher, args);
-	fprintf(stderr, "modprobe: FATAL: cannot run %s: %s\n", launcher, strerror(errno));
+	fprintf(stderr, "%s: FATAL: cannot run %s: %s\n", verb, launcher, strerror(errno));
 	return 1;
 }
 
@@ -117,7 +123,13 @@ static int fallback_kernel(int argc, char **argv)
 		execv(paths[i], args);
 		free(args); /* not runnable after all: the Java tool */
 	}
-	return fallback(argc, argv);
+	return fallback("modprobe", argc, argv);
+}
+
+/* A person's modprobe call the daemon does not do: the Java tool. */
+static int fallback_person(int argc, char **argv)
+{
+	return fallback("modprobe", argc, argv);
 }
 
 /* The bound on the daemon's answer, in milliseconds. */
@@ -181,23 +193,44 @@ static int json_string(char *buf, size_t size, size_t *len, const char *s)
 }
 
 /* Writes the code point of a JSON \uXXXX escape as UTF-8 (a lone surrogate as U+FFFD). */
-static void put_utf8(unsigned int c)
+static void put_utf8(unsigned int c, FILE *out)
 {
 	if (c >= 0xD800 && c <= 0xDFFF)
 		c = 0xFFFD;
 	if (c < 0x80) {
-		fputc((int)c, stderr);
+		fputc((int)c, out);
 	} else if (c < 0x800) {
-		fputc((int)(0xC0 | (c >> 6)), stderr);
-		fputc((int)(0x80 | (c & 0x3F)), stderr);
+		fputc((int)(0xC0 | (c >> 6)), out);
+		fputc((int)(0x80 | (c & 0x3F)), out);
 	} else {
-		fputc((int)(0xE0 | (c >> 12)), stderr);
-		fputc((int)(0x80 | ((c >> 6) & 0x3F)), stderr);
-		fputc((int)(0x80 | (c & 0x3F)), stderr);
+		fputc((int)(0xE0 | (c >> 12)), out);
+		fputc((int)(0x80 | ((c >> 6) & 0x3F)), out);
+		fputc((int)(0x80 | (c & 0x3F)), out);
 	}
 }
 
-/* Prints the "messages" array's strings to stderr, one per line (JSON string escapes decoded). */
+/* Writes the JSON string body at p (after its opening quote) to out, escapes decoded; returns the
+ * position of its closing quote (or of the end of the text). */
+static const char *put_json_string(const char *p, FILE *out)
+{
+	while (*p && *p != '"') {
+		if (*p == '\\' && p[1] == 'u' && strspn(p + 2, "0123456789abcdefABCDEF") >= 4) {
+			char hex[5] = { p[2], p[3], p[4], p[5], '\0' };
+			put_utf8((unsigned int)strtoul(hex, NULL, 16), out);
+			p += 5;
+		} else if (*p == '\\' && p[1]) {
+			p++;
+			fputc(*p == 'n' ? '\n' : *p == 't' ? '\t' : *p == 'r' ? '\r' : *p == 'b' ? '\b'
+			      : *p == 'f' ? '\f' : *p, out);
+		} else {
+			fputc(*p, out);
+		}
+		p++;
+	}
+	return p;
+}
+
+/* Prints the "messages" array's strings to stderr, one per line. */
 static void print_messages(const char *resp)
 {
 	const char *p = strstr(resp, "\"messages\":[");
@@ -207,50 +240,27 @@ static void print_messages(const char *resp)
 	while (*p && *p != ']') {
 		if (*p++ != '"')
 			continue;
-		while (*p && *p != '"') {
-			if (*p == '\\' && p[1] == 'u' && strspn(p + 2, "0123456789abcdefABCDEF") >= 4) {
-				char hex[5] = { p[2], p[3], p[4], p[5], '\0' };
-				put_utf8((unsigned int)strtoul(hex, NULL, 16));
-				p += 5;
-			} else if (*p == '\\' && p[1]) {
-				p++;
-				fputc(*p == 'n' ? '\n' : *p == 't' ? '\t' : *p == 'r' ? '\r' : *p == 'b' ? '\b'
-				      : *p == 'f' ? '\f' : *p, stderr);
-			} else {
-				fputc(*p, stderr);
-			}
-			p++;
-		}
+		p = put_json_string(p, stderr);
 		fputc('\n', stderr);
 		if (*p)
 			p++;
 	}
 }
 
-int main(int argc, char **argv)
+/*
+ * Sends the request line req to the daemon's socket and returns its one-line answer (malloc'd), or
+ * NULL when no daemon took it or none answered within the bound.
+ */
+static char *ask(const char *req, size_t len)
 {
-	int quiet;
-	const char *name = kernel_form(argc, argv, &quiet);
 	const char *path = getenv("LKMD_CONTROL_SOCKET");
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char req[2 * MAX_NAME + 128];
-	size_t len = 0;
 	int fd;
 
-	if (name == NULL)
-		return fallback(argc, argv);
-	/* the kernel runs exactly "PROG -q -- NAME"; any other form of this shape is a person's */
-	int from_kernel = argc == 4 && strcmp(argv[1], "-q") == 0 && strcmp(argv[2], "--") == 0;
-	/* where a call goes that the daemon does not answer: kmod's modprobe for the kernel's */
-	int (*elsewhere)(int, char **) = from_kernel ? fallback_kernel : fallback;
-	/* settings of the caller's environment the daemon would not see: the Java tool honours them */
-	const char *opts = getenv("MODPROBE_OPTIONS"), *hook = getenv("LKMD_HOOK_TIMEOUT");
-	if ((opts != NULL && opts[0] != '\0') || (!from_kernel && hook != NULL && hook[0] != '\0'))
-		return fallback(argc, argv);
 	if (path == NULL || path[0] == '\0')
 		path = "/run/lkmd/control";
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return elsewhere(argc, argv);
+		return NULL;
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd >= 0) {
@@ -263,22 +273,15 @@ int main(int argc, char **argv)
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		if (fd >= 0)
 			close(fd);
-		return elsewhere(argc, argv); /* no daemon */
+		return NULL; /* no daemon */
 	}
-	len = (size_t)snprintf(req, sizeof(req), "{\"v\":1,\"cmd\":\"load\",\"name\":\"");
-	if (json_string(req, sizeof(req), &len, name) < 0) {
-		close(fd);
-		return elsewhere(argc, argv);
-	}
-	len += (size_t)snprintf(req + len, sizeof(req) - len, "\",\"quiet\":%s,\"origin\":\"%s\"}\n",
-				quiet ? "true" : "false", from_kernel ? "kernel" : "cli");
 	for (size_t off = 0; off < len;) {
 		ssize_t w = write(fd, req + off, len - off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
 			close(fd);
-			return elsewhere(argc, argv);
+			return NULL;
 		}
 		off += (size_t)w;
 	}
@@ -286,7 +289,7 @@ int main(int argc, char **argv)
 	size_t got = 0;
 	if (resp == NULL) {
 		close(fd);
-		return elsewhere(argc, argv);
+		return NULL;
 	}
 	while (got < MAX_RESPONSE) {
 		ssize_t r = read(fd, resp + got, MAX_RESPONSE - got);
@@ -300,9 +303,62 @@ int main(int argc, char **argv)
 	}
 	close(fd);
 	resp[got] = '\0';
-	if (got == 0 || strstr(resp, "\"ok\":true") == NULL) {
-		/* no answer within the bound, or the daemon could not take the request (old version,
-		 * shutting down, a refusal): kmod's modprobe or the Java tool does it */
+	if (got == 0) {
+		free(resp);
+		return NULL;
+	}
+	return resp;
+}
+
+/* "lkmd lsmod": the daemon's table on stdout, else the Java tool. */
+static int lsmod(int argc, char **argv)
+{
+	static const char req[] = "{\"v\":1,\"cmd\":\"lsmod\"}\n";
+	if (argc > 1)
+		return fallback("lsmod", argc, argv);
+	char *resp = ask(req, sizeof(req) - 1);
+	const char *out = resp != NULL && strstr(resp, "\"ok\":true") != NULL ? strstr(resp, "\"out\":\"") : NULL;
+	if (out == NULL) {
+		/* no daemon, no answer, or a refusal: the Java tool reads the kernel itself */
+		free(resp);
+		return fallback("lsmod", argc, argv);
+	}
+	put_json_string(out + strlen("\"out\":\""), stdout);
+	free(resp);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *me = strrchr(argv[0], '/');
+	me = me != NULL ? me + 1 : argv[0];
+	if (strcmp(me, "lkmd-lsmod") == 0)
+		return lsmod(argc, argv);
+
+	int quiet;
+	const char *name = kernel_form(argc, argv, &quiet);
+	char req[2 * MAX_NAME + 128];
+	size_t len = 0;
+
+	if (name == NULL)
+		return fallback_person(argc, argv);
+	/* the kernel runs exactly "PROG -q -- NAME"; any other form of this shape is a person's */
+	int from_kernel = argc == 4 && strcmp(argv[1], "-q") == 0 && strcmp(argv[2], "--") == 0;
+	/* where a call goes that the daemon does not answer: kmod's modprobe for the kernel's */
+	int (*elsewhere)(int, char **) = from_kernel ? fallback_kernel : fallback_person;
+	/* settings of the caller's environment the daemon would not see: the Java tool honours them */
+	const char *opts = getenv("MODPROBE_OPTIONS"), *hook = getenv("LKMD_HOOK_TIMEOUT");
+	if ((opts != NULL && opts[0] != '\0') || (!from_kernel && hook != NULL && hook[0] != '\0'))
+		return fallback_person(argc, argv);
+	len = (size_t)snprintf(req, sizeof(req), "{\"v\":1,\"cmd\":\"load\",\"name\":\"");
+	if (json_string(req, sizeof(req), &len, name) < 0)
+		return elsewhere(argc, argv);
+	len += (size_t)snprintf(req + len, sizeof(req) - len, "\",\"quiet\":%s,\"origin\":\"%s\"}\n",
+				quiet ? "true" : "false", from_kernel ? "kernel" : "cli");
+	char *resp = ask(req, len);
+	if (resp == NULL || strstr(resp, "\"ok\":true") == NULL) {
+		/* no daemon, no answer within the bound, or the daemon could not take the request (old
+		 * version, shutting down, a refusal): kmod's modprobe or the Java tool does it */
 		free(resp);
 		return elsewhere(argc, argv);
 	}

@@ -172,6 +172,7 @@ final class ControlHandler extends SimpleChannelInboundHandler<String> {
                     refuse(ctx, "daemon busy, try again");
                 }
             }
+            case "lsmod" -> offload(ctx, service::lsmod);
             case "settle" -> settle(ctx, req);
             case "monitor" -> monitor(ctx, req);
             default -> refuse(ctx, "unknown command \"" + cmd + "\"");

@@ -38,6 +38,15 @@ public interface ControlService {
     java.util.concurrent.CompletableFuture<JsonObject> load(String name, boolean commandLine);
 
     /**
+     * {@code lkmd lsmod} for the C client: {@code out}, the table kmod's lsmod prints for the
+     * kernel's modules now; an error when this daemon's kernel is not the system's (it simulates).
+     * Blocking (reads the kernel's state).
+     */
+    default JsonObject lsmod() {
+        throw new UnsupportedOperationException("this daemon does not list modules");
+    }
+
+    /**
      * Live event records as the {@code monitor} stream sends them (the {@code event} object: its
      * {@code subsystem} and {@code properties} are what a monitor filters on); called on the
      * daemon's threads. The handle ends the subscription.

@@ -15,6 +15,7 @@ import org.lkmd.eventlog.EventRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.lkmd.kernel.Kernel;
+import org.lkmd.kernel.LsmodTable;
 import org.lkmd.rules.ProcessProgramRunner;
 import org.lkmd.rules.RulesEngine;
 import org.lkmd.uevent.EventQueue;
@@ -35,7 +36,8 @@ import java.util.function.Supplier;
 /**
  * What the daemon answers on the control socket: {@code status} from one {@link DaemonStatus}
  * built per request, {@code reload}, the queue's depth for {@code settle}, {@code explain}, the
- * kernel helper's {@code load}, and event records for {@code monitor}, all as the protocol's JSON.
+ * kernel helper's {@code load}, {@code lsmod} for the C client, and event records for
+ * {@code monitor}, all as the protocol's JSON.
  */
 final class DaemonControl implements ControlService {
     /** The daemon's logger: its lines say "Daemon" in the journal. */
@@ -309,5 +311,15 @@ final class DaemonControl implements ControlService {
     @Override
     public CompletableFuture<JsonObject> load(String name, boolean commandLine) {
         return CompletableFuture.supplyAsync(() -> helperLoad.run(name, commandLine), loads);
+    }
+
+    @Override
+    public JsonObject lsmod() {
+        if (helperLoad.simulating()) {
+            return ControlCodec.error("lsmod: this daemon only simulates loads: its modules are not the kernel's");
+        }
+        JsonObject o = ControlCodec.ok();
+        o.addProperty("out", LsmodTable.of(kernel.loadedModules()));
+        return o;
     }
 }

@@ -63,6 +63,11 @@ final class HelperLoad {
         this.simulate = simulate;
     }
 
+    /** True when this daemon only plans loads ({@code --simulate}): its kernel is not the system's loader. */
+    boolean simulating() {
+        return simulate;
+    }
+
     /** @param commandLine true when a person asked (the helper saw another form than the kernel's) */
     JsonObject run(String name, boolean commandLine) {
         // one snapshot and one request for the checks and the load

@@ -24,8 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * A person's {@code lkmd modprobe [-q] [--] NAME} while the daemon runs: the launcher hands it to
- * the C client, which has the daemon do it (no JVM starts); every other form, and every call the
+ * A person's {@code lkmd modprobe [-q] [--] NAME} and {@code lkmd lsmod} while the daemon runs: the
+ * launcher hands them to the C client, which has the daemon do them (no JVM starts); every other form, and every call the
  * daemon does not do for real (no daemon, a configuration change it has not read yet, a daemon that
  * only simulates), goes to the Java tool, never to kmod's modprobe and never round in a loop. Run
  * as a person would: the built launcher and client as processes, against a daemon over its real
@@ -160,6 +160,37 @@ class ModprobeFrontTest {
             assertEquals(0, k.rc(), k.err());
             assertEquals("", k.out());
         }
+    }
+
+    @Test
+    void aPlainLsmodIsTheDaemonsTableTheJavaToolsTextAndNoJvmStarts() throws Exception {
+        Path lsmodClient = client.resolveSibling("lkmd-lsmod");
+        assertTrue(Files.isSymbolicLink(lsmodClient), "bin/lkmd-lsmod is a link to the client");
+        List<String> noJava = List.of("LKMD_JAVA=/nonexistent/java");
+        assertEquals(0, run(socket(root), noJava, launcher, "modprobe", "-q", "crc7").rc());
+        Tool t = run(socket(root), noJava, launcher, "lsmod");
+        assertEquals(0, t.rc(), t.err());
+        assertEquals("", t.err());
+        // the Java tool's text over the same kernel, byte for byte
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream ps = new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, org.lkmd.cli.Main.run(new org.lkmd.cli.CliContext(ps, ps, (r, release) -> kernel), "lsmod"));
+        assertEquals(out.toString(java.nio.charset.StandardCharsets.UTF_8), t.out());
+        assertTrue(t.out().startsWith("Module                  Size  Used by\n"), t.out());
+        assertTrue(t.out().lines().anyMatch(l -> l.startsWith("crc7 ")), t.out());
+
+        // anything but the plain call, no daemon, a daemon that only simulates: the Java tool, once
+        List<String> env = List.of("LKMD_LAUNCHER=" + javaTool);
+        assertEquals("java tool (LKMD_FORWARDED=1): lsmod -h\n", run(socket(root), env, lsmodClient, "-h").out());
+        assertEquals("java tool (LKMD_FORWARDED=1): lsmod\n", run(tmp.resolve("no-daemon.sock"), env, lsmodClient).out());
+        Path simRoot = daemonRoot("sim-lsmod", "[reload]\nwatch = false\n");
+        try (SimulatingDaemon sim = SimulatingDaemon.over(simRoot).release(rel).start()) {
+            sim.controlSocket();
+            assertEquals("java tool (LKMD_FORWARDED=1): lsmod\n", run(socket(simRoot), env, lsmodClient).out());
+        }
+        // with arguments the launcher does not hand lsmod to the client at all
+        Tool withArgs = run(socket(root), noJava, launcher, "lsmod", "--help");
+        assertEquals(5, withArgs.rc(), "the launcher looked for Java: " + withArgs.err());
     }
 
     @Test

@@ -61,7 +61,7 @@ class DebianPackageTest {
         List<String> expected = List.of("/usr/bin/lkmd", "/usr/lib/lkmd/lkmd", "/usr/lib/lkmd/lkmd.jar",
                 "/usr/lib/lkmd/lkmd-cds", "/usr/lib/lkmd/bin/modprobe", "/usr/lib/lkmd/bin/insmod",
                 "/usr/lib/lkmd/bin/rmmod", "/usr/lib/lkmd/bin/lsmod", "/usr/lib/lkmd/bin/modinfo",
-                "/usr/lib/lkmd/bin/depmod", "/usr/lib/lkmd/bin/lkmd-modprobe",
+                "/usr/lib/lkmd/bin/depmod", "/usr/lib/lkmd/bin/lkmd-modprobe", "/usr/lib/lkmd/bin/lkmd-lsmod",
                 "/lib/systemd/system/lkmd.service", "/lib/systemd/system/lkmd-kernel.socket",
                 "/lib/systemd/system/lkmd-static-nodes.service", "/etc/lkmd/lkmd.toml", "/usr/lib/lkmd/rules.d/80-lkmd-drivers.rules",
                 "/usr/share/man/man8/lkmd.8.gz", "/usr/share/man/man5/lkmd.toml.5.gz",

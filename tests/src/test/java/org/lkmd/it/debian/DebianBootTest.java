@@ -384,6 +384,12 @@ class DebianBootTest {
                 String jfsHistory = g.run("for i in $(seq 20); do lkmd modprobe -q jfs;"
                         + " lkmd history --module jfs | grep 'command line jfs' && break; sleep 1; done", 300).out();
                 assertTrue(jfsHistory.contains("command line jfs"), "lkmd modprobe jfs not done by the daemon: " + jfsHistory);
+                // a person's `lkmd lsmod` is the daemon's table (no Java runtime needed), kmod's lsmod's text byte
+                // for byte (tried again if a module came or went between the two)
+                DebianGuest.Cmd ls = g.run("for i in 1 2 3 4 5; do LKMD_JAVA=/nonexistent lkmd lsmod >/tmp/lkmd.lsmod || exit 9;"
+                        + " lsmod >/tmp/kmod.lsmod; cmp -s /tmp/lkmd.lsmod /tmp/kmod.lsmod && exit 0; sleep 1; done;"
+                        + " diff /tmp/kmod.lsmod /tmp/lkmd.lsmod", 120);
+                assertEquals(0, ls.rc(), "lkmd lsmod (daemon) vs kmod's lsmod: " + ls);
                 // (c) a uevent's kmod load: the device is there, its driver gone
                 g.ok("rmmod e1000 && echo add > /sys" + devpath + "/uevent");
                 // (journalWait's text goes into single quotes: the quoted module names are checked after)
