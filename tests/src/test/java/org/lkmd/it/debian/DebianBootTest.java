@@ -175,6 +175,16 @@ class DebianBootTest {
             for (String d : BOOT_DRIVERS) {
                 assertTrue(atSettle.contains(d), d + " not loaded when the unit after systemd-udev-settle started: " + atSettle);
             }
+            // ifupdown's ifupdown-pre.service (a stand-in with its ordering: after systemd-udev-trigger, not
+            // after sysinit.target) runs `udevadm settle` for networking.service's `ifup -a`: it too starts
+            // after lkmd's READY=1, when the network cards' drivers are in
+            long ifupdownPre = monotonicMs(g, "ifupdown-pre", "ExecMainStartTimestampMonotonic");
+            assertTrue(ifupdownPre >= ready, "ifupdown-pre.service started at " + ifupdownPre + " ms, before lkmd was ready at "
+                    + ready + " ms");
+            Set<String> atIfup = Set.copyOf(g.ok("cat /run/lkmd-test/ifupdown-pre.modules").lines().toList());
+            for (String d : BOOT_DRIVERS) {
+                assertTrue(atIfup.contains(d), d + " not loaded when ifupdown-pre.service was done: " + atIfup);
+            }
         });
     }
 
