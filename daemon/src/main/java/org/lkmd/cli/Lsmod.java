@@ -12,7 +12,7 @@ public final class Lsmod extends Verb {
 
     @Override
     public Integer call() {
-        out().print(LsmodTable.of(kernel().loadedModules()));
+        out().print(LsmodTable.of(kernel()));
         return 0;
     }
 }

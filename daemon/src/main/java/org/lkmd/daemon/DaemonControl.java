@@ -319,7 +319,7 @@ final class DaemonControl implements ControlService {
             return ControlCodec.error("lsmod: this daemon only simulates loads: its modules are not the kernel's");
         }
         JsonObject o = ControlCodec.ok();
-        o.addProperty("out", LsmodTable.of(kernel.loadedModules()));
+        o.addProperty("out", LsmodTable.of(kernel));
         return o;
     }
 }

@@ -46,7 +46,7 @@ public interface Kernel {
     /** The module's use count ({@code /sys/module/<name>/refcnt}), -1 when unknown. */
     int refcount(String name);
 
-    /** The modules that hold this one ({@code /sys/module/<name>/holders}). */
+    /** The modules that hold this one ({@code /sys/module/<name>/holders}, in the directory's order, as libkmod reads it). */
     List<String> holders(String name);
 
     /**

@@ -52,9 +52,14 @@ final class SysfsModules {
         }
     }
 
+    /**
+     * The entries of {@code /sys/module/<name>/holders} in the directory's own order, as libkmod
+     * reads them (kmod's lsmod prints them so, and rmmod's "in use by" names them so); empty when
+     * the directory cannot be read.
+     */
     List<String> holders(String name) {
         Path dir = dir(name).resolve("holders");
-        Set<String> out = new TreeSet<>();
+        List<String> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 out.add(p.getFileName().toString());
