@@ -7,11 +7,16 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.lkmd.cli.CliContext;
+import org.lkmd.cli.Main;
 import org.lkmd.eventlog.EventRecord;
 import org.lkmd.kernel.ModuleState;
 import org.lkmd.kernel.SimulatedKernel;
 import org.lkmd.testing.Await;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -25,10 +30,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A person's {@code lkmd modprobe [-q] [--] NAME} and {@code lkmd lsmod} while the daemon runs: the
- * launcher hands them to the C client, which has the daemon do them (no JVM starts); every other form, and every call the
- * daemon does not do for real (no daemon, a configuration change it has not read yet, a daemon that
- * only simulates), goes to the Java tool, never to kmod's modprobe and never round in a loop. Run
- * as a person would: the built launcher and client as processes, against a daemon over its real
+ * launcher hands them to the C client, which has the daemon do them (no JVM starts); every other
+ * form, and every call the daemon does not do for real (no daemon, a configuration change it has
+ * not read yet, a daemon that only simulates), goes to the Java tool, never to kmod's modprobe and
+ * never round in a loop. Run as a person would: the built launcher and client as processes, against a daemon over its real
  * control socket.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -172,10 +177,10 @@ class ModprobeFrontTest {
         assertEquals(0, t.rc(), t.err());
         assertEquals("", t.err());
         // the Java tool's text over the same kernel, byte for byte
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream ps = new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8);
-        assertEquals(0, org.lkmd.cli.Main.run(new org.lkmd.cli.CliContext(ps, ps, (r, release) -> kernel), "lsmod"));
-        assertEquals(out.toString(java.nio.charset.StandardCharsets.UTF_8), t.out());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+        assertEquals(0, Main.run(new CliContext(ps, ps, (r, release) -> kernel), "lsmod"));
+        assertEquals(out.toString(StandardCharsets.UTF_8), t.out());
         assertTrue(t.out().startsWith("Module                  Size  Used by\n"), t.out());
         assertTrue(t.out().lines().anyMatch(l -> l.startsWith("crc7 ")), t.out());
 

@@ -37,8 +37,8 @@ import java.util.stream.Collectors;
  * <li>lkmd on the older kernel (kernel command line {@code rw}): the unit is active; lkmd's journal
  *     names the drivers of the machine's devices that Debian's initramfs did not already load;
  *     udev's driver rules are masked under /run only, before udevd starts, and a unit after
- *     systemd-udev-settle and a stand-in for ifupdown's ifupdown-pre see the drivers; its lines are leveled ({@code journalctl -p warning}
- *     filters); {@code systemctl reload}; hot-added usb-kbd and virtio-net-pci get their drivers; an
+ *     systemd-udev-settle and a stand-in for ifupdown's ifupdown-pre see the drivers; its lines are
+ *     leveled ({@code journalctl -p warning} filters); {@code systemctl reload}; hot-added usb-kbd and virtio-net-pci get their drivers; an
  *     event that arrives while the service is stopped is handled after the socket brings it back;
  *     the kernel's own requests (a filesystem, static device nodes, a link type; 50 at once) go
  *     through lkmd's helper ({@code kernel.modprobe} from the package) to the daemon, to kmod's
