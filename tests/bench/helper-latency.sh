@@ -6,7 +6,8 @@
 # (the launcher), with a daemon running (handed to the C client, the daemon answers: a second
 # daemon, not --simulate, loading into the simulated kernel of its own root, since a --simulate
 # daemon leaves a person's call to the Java tool) and without one (the Java tool, from the
-# class-data archive when daemon/target/lkmd-cds made one), against kmod's `modprobe -q NAME`; and a
+# class-data archive when daemon/target/lkmd-cds made one), against kmod's `modprobe -q NAME`; a
+# person's `lkmd modprobe -r NAME` of a module not loaded, with the daemon, against kmod's; and a
 # person's `lkmd lsmod` (the client run as lkmd-lsmod, with the daemon; the Java tool without)
 # against kmod's lsmod.
 # Usage: tests/bench/helper-latency.sh [RUNS]
@@ -45,7 +46,9 @@ LKMD_CONTROL_SOCKET=$root/load/run/lkmd/control hyperfine -N -w 3 -r "$runs" --e
   -n "kmod: modprobe -q 8250 (a person's call)" "modprobe -S $rel -q 8250" \
   -n "lkmd modprobe -q 8250 (launcher, daemon answers)" "daemon/target/lkmd modprobe -q 8250" \
   -n "lkmd modprobe -q 8250 (launcher through a symlink of its own: readlink runs; daemon answers)" \
-     "$root/lkmd modprobe -q 8250"
+     "$root/lkmd modprobe -q 8250" \
+  -n "kmod: modprobe -r msdos (not loaded: nothing to do)" "modprobe -S $rel -r msdos" \
+  -n "lkmd modprobe -r msdos (launcher, daemon answers)" "daemon/target/lkmd modprobe -r msdos"
 # a person's lkmd lsmod: the loading daemon's table (its kernel is the simulated one of its root, so
 # the text is not this host's: the whole call's time is what is compared; -i: on a kernel without
 # module support kmod's lsmod fails, having no /proc/modules to read)

@@ -4,10 +4,10 @@
  * The kernel runs its helper as "modprobe -q -- NAME" and waits for it to exit. A JVM start per
  * request is far slower than kmod's modprobe, so this small program forwards that form of call to
  * the running lkmd daemon over its control socket and exits with the daemon's answer. It is also
- * the front of a person's "lkmd modprobe [-q] [--] NAME" (the launcher hands that form here when
- * the daemon's socket exists), forwarded the same way. Any other command line runs the full Java
- * tool ("lkmd modprobe ARGS"), which resolves and loads in-process: the helper never decides
- * anything itself. So does a call with $MODPROBE_OPTIONS set (or, a person's, $LKMD_HOOK_TIMEOUT),
+ * the front of a person's "lkmd modprobe [-q] [--] NAME" and "lkmd modprobe -r [-q] [--] NAME"
+ * (the launcher hands these forms here when the daemon's socket exists), forwarded the same way.
+ * Any other command line runs the full Java tool ("lkmd modprobe ARGS"), which resolves and loads
+ * in-process: the helper never decides anything itself. So does a call with $MODPROBE_OPTIONS set (or, a person's, $LKMD_HOOK_TIMEOUT),
  * which the daemon would not see.
  *
  * It must never strand the kernel, which waits for it: when no daemon answers the kernel's call
@@ -15,7 +15,8 @@
  * took the connection gives no answer within the bound (10 s; $LKMD_HELPER_TIMEOUT_MS overrides),
  * the call goes to kmod's modprobe when it is installed, else to the Java tool. A person's call the
  * daemon does not do for real (no daemon; a refusal: a non-root caller, a configuration change not
- * read yet, an install command to run, a daemon that only simulates loads) goes to the Java tool.
+ * read yet, an install or remove command to run, a daemon that only simulates loads) goes to the
+ * Java tool.
  *
  * Run as lkmd-lsmod (a link to this program, which the launcher runs for a plain "lkmd lsmod" when
  * the daemon's socket exists), it prints the daemon's lsmod table, which the Java tool's code
@@ -24,8 +25,8 @@
  *
  * Protocol: one request line {"v":1,"cmd":"load","name":NAME,"quiet":BOOL,"origin":"kernel"|"cli"}
  * ("kernel" for exactly the kernel's "-q -- NAME", "cli" for a person's shorter form, so the
- * daemon's event log tells them apart) and one response line
- * {"v":1,"ok":true,"rc":N,"messages":[...]}; for lsmod {"v":1,"cmd":"lsmod"} and
+ * daemon's event log tells them apart), for a removal {"v":1,"cmd":"remove","name":NAME}, and one
+ * response line {"v":1,"ok":true,"rc":N,"messages":[...]}; for lsmod {"v":1,"cmd":"lsmod"} and
  * {"v":1,"ok":true,"out":TEXT}; on /run/lkmd/control ($LKMD_CONTROL_SOCKET overrides).
  */
 #define _GNU_SOURCE
@@ -145,25 +146,46 @@ static long timeout_ms(void)
 	return DEFAULT_TIMEOUT_MS;
 }
 
-/* The kernel's call shape: [-q|--quiet]... [--] NAME. Returns the name, or NULL for anything else. */
-static const char *kernel_form(int argc, char **argv, int *quiet)
+/* Short options of the forwarded forms, alone or together ("-q", "-r", "-rq"): sets the flags. */
+static int short_flags(const char *a, int *quiet, int *remove)
+{
+	if (a[0] != '-' || a[1] == '\0' || a[1] == '-')
+		return 0;
+	for (const char *c = a + 1; *c; c++)
+		if (*c != 'q' && *c != 'r')
+			return 0;
+	for (const char *c = a + 1; *c; c++)
+		*(*c == 'q' ? quiet : remove) = 1;
+	return 1;
+}
+
+/*
+ * The forwarded shape: [-q|--quiet|-r|--remove]... [--] NAME (the kernel's, a person's load or
+ * removal). Returns the name, or NULL for anything else.
+ */
+static const char *kernel_form(int argc, char **argv, int *quiet, int *remove)
 {
 	const char *name = NULL;
 	int dashdash = 0;
 
 	*quiet = 0;
+	*remove = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (!dashdash && (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0))
+		if (!dashdash && strcmp(a, "--quiet") == 0)
 			*quiet = 1;
+		else if (!dashdash && strcmp(a, "--remove") == 0)
+			*remove = 1;
 		else if (!dashdash && strcmp(a, "--") == 0)
 			dashdash = 1;
-		else if (!dashdash && a[0] == '-')
+		else if (!dashdash && a[0] == '-' && !short_flags(a, quiet, remove))
 			return NULL;
+		else if (!dashdash && a[0] == '-')
+			continue;
 		else if (name == NULL)
 			name = a;
 		else
-			return NULL; /* options after the name: the full tool handles them */
+			return NULL; /* options after the name, or more names: the full tool handles them */
 	}
 	if (name == NULL || name[0] == '\0' || strlen(name) > MAX_NAME)
 		return NULL;
@@ -335,8 +357,8 @@ int main(int argc, char **argv)
 	if (strcmp(me, "lkmd-lsmod") == 0)
 		return lsmod(argc, argv);
 
-	int quiet;
-	const char *name = kernel_form(argc, argv, &quiet);
+	int quiet, remove;
+	const char *name = kernel_form(argc, argv, &quiet, &remove);
 	char req[2 * MAX_NAME + 128];
 	size_t len = 0;
 
@@ -350,11 +372,14 @@ int main(int argc, char **argv)
 	const char *opts = getenv("MODPROBE_OPTIONS"), *hook = getenv("LKMD_HOOK_TIMEOUT");
 	if ((opts != NULL && opts[0] != '\0') || (!from_kernel && hook != NULL && hook[0] != '\0'))
 		return fallback_person(argc, argv);
-	len = (size_t)snprintf(req, sizeof(req), "{\"v\":1,\"cmd\":\"load\",\"name\":\"");
+	len = (size_t)snprintf(req, sizeof(req), "{\"v\":1,\"cmd\":\"%s\",\"name\":\"", remove ? "remove" : "load");
 	if (json_string(req, sizeof(req), &len, name) < 0)
 		return elsewhere(argc, argv);
-	len += (size_t)snprintf(req + len, sizeof(req) - len, "\",\"quiet\":%s,\"origin\":\"%s\"}\n",
-				quiet ? "true" : "false", from_kernel ? "kernel" : "cli");
+	if (remove)
+		len += (size_t)snprintf(req + len, sizeof(req) - len, "\"}\n");
+	else
+		len += (size_t)snprintf(req + len, sizeof(req) - len, "\",\"quiet\":%s,\"origin\":\"%s\"}\n",
+					quiet ? "true" : "false", from_kernel ? "kernel" : "cli");
 	char *resp = ask(req, len);
 	if (resp == NULL || strstr(resp, "\"ok\":true") == NULL) {
 		/* no daemon, no answer within the bound, or the daemon could not take the request (old

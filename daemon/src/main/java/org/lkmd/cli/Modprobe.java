@@ -13,6 +13,7 @@ import org.lkmd.modprobe.ModuleRef;
 import org.lkmd.modprobe.ResolveContext;
 import org.lkmd.loader.HookIo;
 import org.lkmd.loader.ModuleLoader;
+import org.lkmd.loader.AliasRemoval;
 import org.lkmd.loader.ModuleRemover;
 import org.lkmd.loader.ProbeOutcome;
 import org.lkmd.loader.Prober;
@@ -194,11 +195,26 @@ public final class Modprobe extends Verb {
         HookIo io = new HookIo(out(), err());
         int rc = 0;
         if (remove) {
-            ModuleRemover remover = new ModuleRemover(kernel, name -> removalInfo(ctx, name),
-                    hookLimit, "/bin/sh", io);
-            for (String a : all ? args : args.subList(0, 1)) {
-                if (rmmod(ctx, remover, a) < 0) {
+            AliasRemoval removal = new AliasRemoval(ctx, kernel, hookLimit, "/bin/sh", io);
+            ModuleRemover.Options o = removalOptions();
+            // every name given, -a or not (kmod's rmmod_all), until a FATAL message ends the run
+            for (String a : args) {
+                AliasRemoval.Result r = removal.remove(a, o);
+                boolean fatal = false;
+                for (AliasRemoval.Message m : r.messages()) {
+                    int priority = switch (m.level()) {
+                        case LOG -> notFoundPriority();
+                        case ERROR -> ToolLog.ERR;
+                        case INFO -> ToolLog.INFO;
+                    };
+                    log.log(priority, m.text());
+                    fatal |= priority <= ToolLog.CRIT && priority <= log.verbosity();
+                }
+                if (!r.ok()) {
                     rc = 1;
+                }
+                if (fatal) {
+                    break; // kmod's tools exit at a FATAL message they print (not at one -q hides)
                 }
             }
             return rc;
@@ -353,15 +369,10 @@ public final class Modprobe extends Verb {
         return r;
     }
 
-    /** tools/modprobe.c rmmod(): every module the name stands for, until one fails. Returns -errno or 0. */
-    private int rmmod(ResolveContext ctx, ModuleRemover remover, String alias) {
-        List<ModuleRef> list = ctx.find(alias);
-        if (list.isEmpty()) {
-            log.log(notFoundPriority(), "Module " + alias + " not found.");
-            return -Errno.ENOENT.code();
-        }
+    /** The removal flags given, as the remover takes them. */
+    private ModuleRemover.Options removalOptions() {
         Duration wait = waitMsec == null ? null : Duration.ofMillis(Long.decode(waitMsec));
-        ModuleRemover.Options o = new ModuleRemover.Options(true, removeHolders, force, firstTime, ignoreCommands,
+        return new ModuleRemover.Options(true, removeHolders, force, firstTime, ignoreCommands,
                 wait == null || wait.isZero() ? null : wait,
                 line -> {
                     if (show) {
@@ -369,39 +380,6 @@ public final class Modprobe extends Verb {
                         out().flush();
                     }
                 }, dryRun);
-        for (ModuleRef mod : list) {
-            if (mod.builtin() && (ignoreCommands || ctx.removeCommand(mod) == null)) {
-                // the index says builtin: kmod refuses before looking at sysfs
-                log.log(notFoundPriority(), "Module " + mod.name() + " is builtin.");
-                return -Errno.ENOENT.code();
-            }
-            ModuleRemover.Outcome r = remover.remove(mod.name(), o);
-            r.warnings().stream().filter(w -> w != null).forEach(log::error);
-            if (!r.ok()) {
-                if (r.message() != null && r.message().startsWith("Error running remove command")) {
-                    // modprobe's own wording; the detail (exit status, time limit) only with -v
-                    log.log(notFoundPriority(), "Error running remove command for " + mod.name());
-                    log.log(ToolLog.INFO, r.message());
-                } else if (r.message() != null) {
-                    log.log(r.message().startsWith("could not remove") ? ToolLog.ERR : notFoundPriority(),
-                            r.message());
-                }
-                return -r.errno().code();
-            }
-        }
-        return 0;
-    }
-
-    /** What the index and modprobe.d say about a module, for removal. */
-    private ModuleRemover.Info removalInfo(ResolveContext ctx, String name) {
-        ModuleRef m = ctx.byName(name);
-        List<String> deps = ctx.dependencies(m).stream().map(ModuleRef::name).toList();
-        // modules.dep lists users first; the remover wants them as the file has them
-        List<String> inFileOrder = new ArrayList<>(deps);
-        java.util.Collections.reverse(inFileOrder);
-        ResolveContext.SoftdepModules soft = ctx.softdeps(m);
-        return new ModuleRemover.Info(inFileOrder, soft.pre().stream().map(ModuleRef::name).toList(),
-                soft.post().stream().map(ModuleRef::name).toList(), ctx.removeCommand(m));
     }
 
     private void print(LoadStep step) {

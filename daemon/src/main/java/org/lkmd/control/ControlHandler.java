@@ -172,6 +172,14 @@ final class ControlHandler extends SimpleChannelInboundHandler<String> {
                     refuse(ctx, "daemon busy, try again");
                 }
             }
+            case "remove" -> {
+                String name = ControlCodec.string(req, "name");
+                if (name == null || name.isEmpty()) {
+                    refuse(ctx, "remove: \"name\" missing");
+                    return;
+                }
+                offload(ctx, () -> service.remove(name));
+            }
             case "lsmod" -> offload(ctx, service::lsmod);
             case "settle" -> settle(ctx, req);
             case "monitor" -> monitor(ctx, req);

@@ -38,6 +38,15 @@ public interface ControlService {
     java.util.concurrent.CompletableFuture<JsonObject> load(String name, boolean commandLine);
 
     /**
+     * Removes a module as a person's {@code modprobe -r NAME} would (the C client forwards it):
+     * {@code rc} and {@code messages} as for {@link #load}; an error answer (the client's own
+     * tool does it then) where the daemon would not do what modprobe does. Blocking.
+     */
+    default JsonObject remove(String name) {
+        throw new UnsupportedOperationException("this daemon does not remove modules");
+    }
+
+    /**
      * {@code lkmd lsmod} for the C client: {@code out}, the table kmod's lsmod prints for the
      * kernel's modules now; an error when this daemon's kernel is not the system's (it simulates).
      * Blocking (reads the kernel's state).

@@ -36,7 +36,7 @@ import java.util.function.Supplier;
 /**
  * What the daemon answers on the control socket: {@code status} from one {@link DaemonStatus}
  * built per request, {@code reload}, the queue's depth for {@code settle}, {@code explain}, the
- * kernel helper's {@code load}, {@code lsmod} for the C client, and event records for
+ * kernel helper's {@code load}, a person's {@code remove} and {@code lsmod} for the C client, and event records for
  * {@code monitor}, all as the protocol's JSON.
  */
 final class DaemonControl implements ControlService {
@@ -50,6 +50,7 @@ final class DaemonControl implements ControlService {
     private final Supplier<Snapshot> snapshot;
     private final EventLog events;
     private final HelperLoad helperLoad;
+    private final HelperRemove helperRemove;
     private final RulesEngine engine;
     private final Admin admin;
     /** Above the kernel's 50 concurrent helpers; a request beyond gets "busy" and the helper loads itself. */
@@ -78,6 +79,7 @@ final class DaemonControl implements ControlService {
         this.snapshot = snapshot;
         this.events = events;
         this.helperLoad = helperLoad;
+        this.helperRemove = new HelperRemove(snapshot, kernel, helperLoad.simulating());
         this.engine = new RulesEngine(root, new ProcessProgramRunner(snapshot.get().config().hookTimeout(),
                 ProcessProgramRunner.DEFAULT_MAX_OUTPUT, HelperDirs.DEFAULT));
     }
@@ -311,6 +313,11 @@ final class DaemonControl implements ControlService {
     @Override
     public CompletableFuture<JsonObject> load(String name, boolean commandLine) {
         return CompletableFuture.supplyAsync(() -> helperLoad.run(name, commandLine), loads);
+    }
+
+    @Override
+    public JsonObject remove(String name) {
+        return helperRemove.run(name);
     }
 
     @Override

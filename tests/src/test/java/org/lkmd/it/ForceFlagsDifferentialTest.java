@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * {@code modprobe -f}, {@code --force-vermagic}, {@code --force-modversion}, {@code -r -f} and
- * {@code insmod -f}: the
+ * {@code modprobe -f}, {@code --force-vermagic}, {@code --force-modversion}, {@code -r -f},
+ * {@code -r} of several names and {@code insmod -f}: the
  * module system calls kmod 30 and lkmd make, as {@code strace} shows them, and what both print and
  * return when the kernel refuses. Both run as real processes (lkmd from {@code daemon/target/lkmd.jar},
  * so through its JNA kernel) on a kernel without module support, where every call fails with
@@ -200,5 +200,20 @@ class ForceFlagsDifferentialTest {
         same(List.of("-S", RealTree.release(), "-r", "dummy"), 1);
         k = same(List.of("-S", RealTree.release(), "-r", "-f", "dummy"), 1);
         assertEquals("", k.calls());
+    }
+
+    @Test
+    void removalTakesEveryNameGivenUntilAPrintedFatalMessage() throws IOException {
+        String rel = RealTree.release();
+        // kmod's rmmod_all: each name in turn, -a or not; crc16 is not loaded (done), dummy is (ENOSYS here)
+        Run k = same(List.of("-S", rel, "-r", "crc16", "dummy"), 0);
+        assertTrue(k.calls().startsWith("delete_module(\"dummy\""), k.calls());
+        same(List.of("-S", rel, "-r", "dummy", "crc16"), 0);
+        // a FATAL message ends the run where it is printed: dummy is not tried
+        k = same(List.of("-S", rel, "-r", "--first-time", "crc16", "dummy"), 0);
+        assertEquals("", k.calls());
+        // under -q nothing is printed, so nothing ends the run: dummy is tried
+        k = same(List.of("-S", rel, "-r", "-q", "--first-time", "crc16", "dummy"), 0);
+        assertTrue(k.calls().startsWith("delete_module(\"dummy\""), k.calls());
     }
 }

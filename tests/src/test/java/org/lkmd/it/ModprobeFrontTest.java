@@ -29,12 +29,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * A person's {@code lkmd modprobe [-q] [--] NAME} and {@code lkmd lsmod} while the daemon runs: the
+ * A person's {@code lkmd modprobe [-q] [-r] [--] NAME} and {@code lkmd lsmod} while the daemon runs: the
  * launcher hands them to the C client, which has the daemon do them (no JVM starts); every other
  * form, and every call the daemon does not do for real (no daemon, a configuration change it has
- * not read yet, a daemon that only simulates), goes to the Java tool, never to kmod's modprobe and
- * never round in a loop. Run as a person would: the built launcher and client as processes, against a daemon over its real
- * control socket.
+ * not read yet, an install or remove command, a daemon that only simulates), goes to the Java tool,
+ * never to kmod's modprobe and never round in a loop. Run as a person would: the built launcher and
+ * client as processes, against a daemon over its real control socket.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ModprobeFrontTest {
@@ -125,13 +125,51 @@ class ModprobeFrontTest {
     }
 
     @Test
+    void aPersonsRemovalIsDoneByTheRunningDaemonWithTheJavaToolsMessages() throws Exception {
+        List<String> noJava = List.of("LKMD_JAVA=/nonexistent/java");
+        assertEquals(0, run(socket(root), noJava, launcher, "modprobe", "msdos").rc());
+        assertEquals(ModuleState.LIVE, kernel.state("fat"));
+        // kmod's messages and status, the same as the Java tool's on the same kernel, for each way it fails
+        for (List<String> form : List.of(List.of("-r", "fat"), List.of("-r", "no-such-module"),
+                List.of("--remove", "--", "iosf_mbi"))) {
+            List<Object> cmd = new ArrayList<>(List.of(launcher, "modprobe"));
+            cmd.addAll(form);
+            Tool t = run(socket(root), noJava, cmd.toArray());
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            PrintStream ps = new PrintStream(err, true, StandardCharsets.UTF_8);
+            List<String> args = new ArrayList<>(List.of("modprobe", "--root", root.toString(), "-S", rel));
+            args.addAll(form);
+            int rc = Main.run(new CliContext(ps, ps, (r, release) -> kernel), args.toArray(new String[0]));
+            assertEquals(1, t.rc(), form + ": " + t.err());
+            assertEquals(rc, t.rc(), form.toString());
+            assertEquals(err.toString(StandardCharsets.UTF_8), t.err(), form.toString());
+            assertTrue(t.err().startsWith("modprobe: FATAL: Module "), t.err());
+            assertEquals("", run(socket(root), noJava, launcher, "modprobe", "-rq", form.get(form.size() - 1)).err());
+        }
+        assertEquals(ModuleState.LIVE, kernel.state("fat"), "fat was in use by msdos");
+        // the module goes, and the dependency it left unused with it
+        Tool t = run(socket(root), noJava, launcher, "modprobe", "-r", "msdos");
+        assertEquals(0, t.rc(), t.err());
+        assertEquals("", t.out() + t.err());
+        assertEquals(ModuleState.ABSENT, kernel.state("msdos"));
+        assertEquals(ModuleState.ABSENT, kernel.state("fat"));
+        // not loaded: nothing to do, as with kmod (--first-time, which makes it an error, is the Java tool's)
+        Tool again = run(socket(root), noJava, launcher, "modprobe", "-q", "-r", "msdos");
+        assertEquals(0, again.rc(), again.err());
+    }
+
+    @Test
     void everyOtherFormRunsTheJavaToolOnceAndComesBackNoMore() {
         // the launcher hands this to the client, which hands it back: the Java tool answers (a loop would time out)
         Tool t = run(socket(root), List.of(), launcher, "modprobe", "--root", root, "-S", rel, "--show-depends", "crc16");
         assertEquals(0, t.rc(), t.err());
         assertEquals("insmod " + root.resolve("lib/modules/" + rel + "/kernel/lib/crc16.ko") + " \n", t.out());
-        Tool c = run(socket(root), List.of("LKMD_LAUNCHER=" + javaTool), client, "-r", "crc16");
-        assertEquals("java tool (LKMD_FORWARDED=1): modprobe -r crc16\n", c.out());
+        for (List<String> form : List.of(List.of("-r", "-v", "crc16"), List.of("-r", "crc16", "crc7"), List.of("-a", "crc16"))) {
+            List<Object> cmd = new ArrayList<>(List.of(client));
+            cmd.addAll(form);
+            Tool c = run(socket(root), List.of("LKMD_LAUNCHER=" + javaTool), cmd.toArray());
+            assertEquals("java tool (LKMD_FORWARDED=1): modprobe " + String.join(" ", form) + "\n", c.out());
+        }
     }
 
     @Test
@@ -158,6 +196,7 @@ class ModprobeFrontTest {
             List<String> env = List.of("LKMD_LAUNCHER=" + javaTool);
             // it is not the system's loader: it would only plan the load, and answer for its own tree
             assertEquals("java tool (LKMD_FORWARDED=1): modprobe -q crc16\n", run(socket(simRoot), env, client, "-q", "crc16").out());
+            assertEquals("java tool (LKMD_FORWARDED=1): modprobe -r crc16\n", run(socket(simRoot), env, client, "-r", "crc16").out());
             assertEquals("java tool (LKMD_FORWARDED=1): modprobe no-such-module\n",
                     run(socket(simRoot), env, client, "no-such-module").out());
             // the kernel's call is answered as before
@@ -211,9 +250,9 @@ class ModprobeFrontTest {
     }
 
     @Test
-    void aLoadThatRunsAnInstallCommandIsTheJavaTools() throws Exception {
+    void aLoadThatRunsAnInstallOrRemoveCommandIsTheJavaTools() throws Exception {
         Path hookRoot = daemonRoot("hook", "[reload]\nwatch = false\n");
-        Files.writeString(hookRoot.resolve("etc/modprobe.d/hook.conf"), "install crc16 /bin/true\n");
+        Files.writeString(hookRoot.resolve("etc/modprobe.d/hook.conf"), "install crc16 /bin/true\nremove fat /bin/true\n");
         SimulatedKernel k = SimulatedKernel.on(hookRoot).release(rel).build();
         try (SimulatingDaemon d = SimulatingDaemon.over(hookRoot).release(rel).loadingInto(k).start()) {
             d.controlSocket();
@@ -225,6 +264,13 @@ class ModprobeFrontTest {
             assertEquals(0, t.rc(), t.err());
             assertEquals("", t.out());
             assertEquals(ModuleState.LIVE, k.state("crc_itu_t"));
+            // a removal that may reach a remove command (fat's, a dependency of msdos) is the Java tool's too
+            assertEquals(0, run(socket(hookRoot), env, client, "-q", "msdos").rc());
+            assertEquals("java tool (LKMD_FORWARDED=1): modprobe -r msdos\n", run(socket(hookRoot), env, client, "-r", "msdos").out());
+            assertEquals(ModuleState.LIVE, k.state("msdos"));
+            Tool removal = run(socket(hookRoot), env, client, "-r", "crc-itu-t");
+            assertEquals(0, removal.rc(), removal.err());
+            assertEquals(ModuleState.ABSENT, k.state("crc_itu_t"));
             // the kernel's call runs the command in the daemon, as before
             Tool byKernel = run(socket(hookRoot), env, client, "-q", "--", "crc16");
             assertEquals(0, byKernel.rc(), byKernel.err());
@@ -254,6 +300,8 @@ class ModprobeFrontTest {
             assertTrue(Await.waitFor(() -> run(socket(root), env, client, "-q", "no-such-module").out()
                     .equals("java tool (LKMD_FORWARDED=1): modprobe -q no-such-module\n"), Duration.ofSeconds(5)),
                     "a person's call was answered from the configuration before the change");
+            assertEquals("java tool (LKMD_FORWARDED=1): modprobe -r no-such-module\n",
+                    run(socket(root), env, client, "-r", "no-such-module").out());
             // the kernel's call does not wait for the reload: the daemon answers it
             Tool k = run(socket(root), env, client, "-q", "--", "no-such-module");
             assertEquals(1, k.rc());

@@ -327,6 +327,14 @@ class DebianBootTest {
             String failed = g.run("journalctl -b -u lkmd -o cat --no-pager | grep -E 'Failed to load module (udf|isofs)'").out();
             assertEquals("", failed.strip(), "a load of udf or isofs failed (a second insert?)");
 
+            // a person's `lkmd modprobe -r` is the daemon's (no Java runtime needed): kmod's message and status
+            // for a module in use (fat, under vfat), then the module goes
+            DebianGuest.Cmd inUse = g.run("LKMD_JAVA=/nonexistent lkmd modprobe -r fat 2>&1; echo rc=$?");
+            assertEquals(g.run("modprobe -r fat 2>&1; echo rc=$?").out(), inUse.out(), "lkmd modprobe -r fat vs kmod's");
+            assertTrue(inUse.out().contains("Module fat is in use"), inUse.toString());
+            g.ok("LKMD_JAVA=/nonexistent lkmd modprobe -r udf");
+            assertTrue(!procModules(g).contains("udf"), "udf still loaded after lkmd modprobe -r udf");
+
             // no daemon: kmod's modprobe serves the kernel, no hang
             g.ok("systemctl stop lkmd-kernel.socket lkmd.service");
             try {
