@@ -7,7 +7,7 @@ import org.lkmd.base.ParseResult;
 import org.lkmd.base.Diagnostic;
 
 import org.lkmd.base.ModuleNames;
-import com.moandjiezana.toml.Toml;
+import com.moandjiezana.toml.TomlTables;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,18 +53,23 @@ public final class DaemonConfigParser {
             diags.add(Diagnostic.error(file, 0, "file larger than " + MAX_SIZE + " bytes"));
             return ParseResult.failed(diags);
         }
-        Toml toml;
+        Map<String, Object> toml;
         try {
-            toml = new Toml().read(text);
+            toml = TomlTables.parse(text);
         } catch (RuntimeException e) {
             diags.add(Diagnostic.error(file, lineOf(e.getMessage()), "invalid TOML: " + String.valueOf(e.getMessage()).strip()));
             return ParseResult.failed(diags);
         }
-        for (Map.Entry<String, Object> table : toml.toMap().entrySet()) {
+        for (Map.Entry<String, Object> table : toml.entrySet()) {
             Set<String> known = KEYS.get(table.getKey());
-            if (known == null || !(table.getValue() instanceof Map<?, ?> m)) {
+            if (known == null) {
                 diags.add(Diagnostic.warning(file, find(text, null, table.getKey()),
                         "unknown setting '" + table.getKey() + "', ignored"));
+                continue;
+            }
+            if (!(table.getValue() instanceof Map<?, ?> m)) {
+                diags.add(Diagnostic.error(file, find(text, null, table.getKey()), "'" + table.getKey()
+                        + "' must be a table: [" + table.getKey() + "] on a line of its own, its settings below it"));
                 continue;
             }
             for (Object k : m.keySet()) {
@@ -106,7 +111,7 @@ public final class DaemonConfigParser {
     }
 
     /** Typed reads with range checks; a bad value is an error at its line. */
-    private record Values(String file, String text, Toml toml, List<Diagnostic> diags) {
+    private record Values(String file, String text, Map<String, Object> toml, List<Diagnostic> diags) {
         String string(String table, String key, String dflt) {
             Object o = raw(table, key);
             if (o == null) {
@@ -170,8 +175,7 @@ public final class DaemonConfigParser {
         }
 
         private Object raw(String table, String key) {
-            Toml t = toml.getTable(table);
-            return t == null ? null : t.toMap().get(key);
+            return toml.get(table) instanceof Map<?, ?> t ? t.get(key) : null;
         }
 
         void error(String table, String key, String message) {
@@ -187,7 +191,10 @@ public final class DaemonConfigParser {
         return m.find() ? Integer.parseInt(m.group(1)) : 0;
     }
 
-    /** The line where {@code key} is set inside {@code [table]} (or where the table starts); 0 if unknown. */
+    /**
+     * The line where {@code key} is set inside {@code [table]}; with table null, where table
+     * {@code key} starts or top-level {@code key} is set; 0 if unknown.
+     */
     static int find(String text, String table, String key) {
         String[] lines = text.split("\n", -1);
         String current = null;
@@ -200,7 +207,7 @@ public final class DaemonConfigParser {
                 }
                 continue;
             }
-            if (table != null && table.equals(current) && l.matches("\"?" + java.util.regex.Pattern.quote(key) + "\"?\\s*=.*")) {
+            if (java.util.Objects.equals(table, current) && l.matches("\"?" + java.util.regex.Pattern.quote(key) + "\"?\\s*=.*")) {
                 return i + 1;
             }
         }

@@ -1,5 +1,7 @@
 package org.lkmd.config;
 
+import com.moandjiezana.toml.Toml;
+import com.moandjiezana.toml.TomlTables;
 import org.lkmd.base.ParseResult;
 
 import org.lkmd.base.Diagnostic;
@@ -12,8 +14,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DaemonConfigParserTest {
@@ -43,6 +47,7 @@ class DaemonConfigParserTest {
             "'[events]\n\nqueue_capacity = 1\n'|x:3: events.queue_capacity must be between 16 and 1048576, not 1",
             "'[log]\nlevel = \"loud\"\n'|x:2: log.level must be error, warn, info, debug or trace, not \"loud\"",
             "'[events]\nworkers = = 3\n'|x:2: invalid TOML: Invalid value on line 2: workers = = 3",
+            "'# no table\n\ncoldplug = \"scan\"\n'|x:3: 'coldplug' must be a table: [coldplug] on a line of its own, its settings below it",
     })
     void badValuesMakeTheFileUnusableWithFileAndLine(String text, String expected) {
         ParseResult<DaemonConfig> r = DaemonConfigParser.parse("x", text);
@@ -79,5 +84,35 @@ class DaemonConfigParserTest {
         ParseResult<DaemonConfig> r = DaemonConfigParser.parse("x", text);
         assertTrue(r.value().isEmpty());
         assertEquals(expected, r.diagnostics().get(0).toString());
+    }
+
+    @Test
+    void tomlTablesGiveWhatToml4jsTomlGives() {
+        for (String text : List.of("", "[coldplug]\nmode = \"scan\"\n", "top = 1\n[a]\nb = [\"x\", \"y\"]\nc = true\n"
+                + "d = -7\n[a.e]\nf = 'lit'\n[[g]]\nh = 1\n[[g]]\nh = 2\n", "x = { y = 1, z = \"q\" }\n")) {
+            assertEquals(new Toml().read(text).toMap(), TomlTables.parse(text), text);
+        }
+        String bad = "[events]\nworkers = = 3\n";
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> TomlTables.parse(bad));
+        assertEquals(assertThrows(IllegalStateException.class, () -> new Toml().read(bad)).getMessage(), e.getMessage());
+    }
+
+    /** Parses one file and exits: run in a JVM of its own, which says what classes it loaded. */
+    static final class ParseOnce {
+        public static void main(String[] args) {
+            System.exit(DaemonConfigParser.parse("x", "[coldplug]\nmode = \"scan\"\n").value().isPresent() ? 0 : 1);
+        }
+    }
+
+    @Test
+    void readingTheConfigurationLoadsNoJsonLibrary() throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xshare:off", "-verbose:class", "-cp", System.getProperty("java.class.path"), ParseOnce.class.getName())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("com.moandjiezana.toml.TomlParser"), "the parser did not run");
+        List<String> json = out.lines().filter(l -> l.contains("com.google.gson")).toList();
+        assertTrue(json.isEmpty(), json.size() + " classes of gson loaded, the first: " + (json.isEmpty() ? "" : json.get(0)));
     }
 }
