@@ -44,7 +44,9 @@ boot() {
     done_=$(echo "$sum" | sed -n 's/.*coldplug_done_ms=\([0-9-]*\).*/\1/p')
     hp() { grep -a "LKMD-HOST hotplug device=$1 " "$log" | sed -n 's/.* ok=true ms=\([0-9]*\).*/\1/p'; }
     kbd=$(hp usb-kbd); vnet=$(hp virtio-net-pci); e1k=$(hp e1000)
-    jvm=$(grep -a 'LKMD-JVM' "$log" | sed -n 's/.*version_ms=\([0-9]*\) version_cds_ms=\([0-9]*\).*/\1 \2/p')
+    # the run with the archive only counts when the JVM took it (cds=ok)
+    jvm=$(grep -a 'LKMD-JVM' "$log" | sed -n -e 's/.*version_ms=\([0-9]*\) version_cds_ms=\([0-9]*\) cds=ok.*/\1 \2/p' \
+        -e 's/.*version_ms=\([0-9]*\) version_cds_ms=[0-9]* cds=unusable.*/\1 -/p')
     floor=$(grep -a 'LKMD-JVM' "$log" | sed -n 's/.*java_version_ms=\([0-9]*\).*/\1/p')
     ready=$(grep -a 'LKMD-AGENT-LOG.*Ready:' "$log" | sed -n 's/.*JVM up \([0-9]*\) ms, \([0-9]*\) ms since start.*/\1 \2/p')
     echo "$agent ${last:--} ${done_:--} ${kbd:--} ${vnet:--} ${e1k:--} ${jvm:-- -} ${ready:-- -} ${floor:--}"
@@ -66,7 +68,7 @@ function median(a, n,   i, j, t) {
 }
 { n[$1]++; for (c = 2; c <= 11; c++) v[$1, c, n[$1]] = $c }
 END {
-    split("coldplug_all_drivers_live coldplug_agent_done hotplug_usb-kbd hotplug_virtio-net-pci hotplug_e1000 jvm:lkmd_--version jvm:same_with_AppCDS jvm:up_at_Ready daemon:run()_to_Ready jvm:java_-version", name, " ")
+    split("coldplug_all_drivers_live coldplug_agent_done hotplug_usb-kbd hotplug_virtio-net-pci hotplug_e1000 jvm:lkmd_--version_no_archive jvm:same_with_AppCDS jvm:up_at_Ready daemon:run()_to_Ready jvm:java_-version", name, " ")
     # columns: each agent of the round in its order, then the ratio of each lkmd agent to udev
     na = split(agents, ag, " ")
     printf "\n%-28s", "median of " n[ag[1]] " boots (ms)"

@@ -7,12 +7,13 @@
 # call that waits for the kernel's request_module(). In the same boot: a person's `lkmd modprobe -q`
 # of a live and of a builtin module, daemon-answered and the Java tool alone, vs kmod's modprobe.
 # See KernelRequestBench for the method.
-# Usage: tests/bench/kernel-request.sh [ROUNDS]  (as root; default 15 rounds after a warm-up)
+# Usage: tests/bench/kernel-request.sh [ROUNDS [GUEST_SETUP]]  (as root; default 15 rounds after a
+# warm-up; GUEST_SETUP: a guest command run once before the samples, e.g. "lkmd control -l warn")
 set -eu
 rounds=${1:-15}
 here=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$here"
 echo "$(nproc) host cores, load $(cut -d' ' -f1-3 /proc/loadavg), QEMU TCG, 2 vCPUs, 2 GiB"
 mvn -B -ntp -q verify -pl daemon,tests -Dlkmd.fuzz.skip=true -Dtest=KernelRequestBench \
-    -Dsurefire.failIfNoSpecifiedTests=false -Dlkmd.bench.rounds="$rounds" 2>&1 |
+    -Dsurefire.failIfNoSpecifiedTests=false -Dlkmd.bench.rounds="$rounds" -Dlkmd.bench.guest.setup="${2:-}" 2>&1 |
     grep -a 'KERNEL-REQUEST-FIGURES\|PERSON-MODPROBE-FIGURES\|FAIL\|ERROR' || true

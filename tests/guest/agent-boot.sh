@@ -85,10 +85,11 @@ done
 echo "LKMD-MODULES final $(modules_now)"
 kill "$watcher" 2>/dev/null
 if [ "$agent" = lkmd ]; then
-    # the JVM's start-up cost apart: `lkmd --version` without, then with the AppCDS archive (-Xshare:on
-    # fails loudly if the archive does not fit: cds=unusable)
+    # the JVM's start-up cost apart: `lkmd --version` without (LKMD_CDS_ARCHIVE=none: the launcher
+    # would find /opt/lkmd/lkmd.jsa beside it), then with the AppCDS archive (-Xshare:on fails loudly
+    # if the archive does not fit: cds=unusable)
     agent_ms; t0=$ms
-    LKMD_JAVA_OPTS= /opt/lkmd/lkmd --version >/dev/null 2>&1
+    LKMD_JAVA_OPTS= LKMD_CDS_ARCHIVE=none /opt/lkmd/lkmd --version >/dev/null 2>&1
     agent_ms; t1=$ms
     cds=unusable
     LKMD_JAVA_OPTS="-XX:SharedArchiveFile=/opt/lkmd/lkmd.jsa -Xshare:on" /opt/lkmd/lkmd --version >/dev/null 2>&1 && cds=ok

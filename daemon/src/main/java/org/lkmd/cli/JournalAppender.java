@@ -1,7 +1,6 @@
 package org.lkmd.cli;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.PatternLayout;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import ch.qos.logback.core.Layout;
@@ -49,10 +48,8 @@ final class JournalAppender extends AppenderBase<ILoggingEvent> {
 
     @Override
     public void start() {
-        PatternLayout layout = new PatternLayout();
+        LineLayout layout = new LineLayout(false);
         layout.setContext(getContext());
-        // PatternLayout appends a throwable after the pattern: the newline keeps it off the message line
-        layout.setPattern("%logger{0}: %msg%n");
         layout.start();
         message = layout;
         super.start();

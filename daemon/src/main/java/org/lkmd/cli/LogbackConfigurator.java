@@ -3,11 +3,11 @@ package org.lkmd.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 import ch.qos.logback.core.status.Status;
 import ch.qos.logback.core.status.StatusListener;
@@ -27,10 +27,9 @@ import java.io.PrintStream;
  * take over. Logback's own problems (a status at WARN or above) are one line each on stderr: a
  * listener of ours prints them, so logback does not set up its status printer (its date formatter
  * initialises {@code java.time}'s time-zone rules at every start, for nothing when all is well).
+ * Lines are written by {@link LineLayout}, not a pattern: no pattern parser runs at start.
  */
 public final class LogbackConfigurator extends ContextAwareBase implements Configurator {
-    static final String PATTERN = "%-5level %logger{0}: %msg%n";
-
     @Override
     public ExecutionStatus configure(LoggerContext ctx) {
         if (System.getProperty("logback.configurationFile") != null
@@ -51,9 +50,12 @@ public final class LogbackConfigurator extends ContextAwareBase implements Confi
     }
 
     private static Appender<ILoggingEvent> stderr(LoggerContext ctx) {
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        LineLayout layout = new LineLayout(true);
+        layout.setContext(ctx);
+        layout.start();
+        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
         encoder.setContext(ctx);
-        encoder.setPattern(PATTERN);
+        encoder.setLayout(layout);
         encoder.start();
         ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
         stderr.setContext(ctx);

@@ -28,7 +28,9 @@ import java.util.Map;
  * ({@code rtnl-link-dummy}: dummy). The modules are unloaded before each sample; the two helpers take
  * turns, the first of each pair alternating; the first round is a warm-up and is not counted.
  * Prints one {@code KERNEL-REQUEST-FIGURES} line per request: the median and min/max in ms of each
- * helper and the ratio lkmd/kmod of the medians. Rounds: {@code -Dlkmd.bench.rounds} (default 15).
+ * helper and the ratio lkmd/kmod of the medians. Rounds: {@code -Dlkmd.bench.rounds} (default 15);
+ * {@code -Dlkmd.bench.guest.setup=CMD} runs CMD in the guest once before the samples (a setting to
+ * compare, e.g. {@code lkmd control --log-level warn}).
  * <p>
  * In the same boot, a person's {@code lkmd modprobe -q NAME} of a module already live and of a
  * builtin one, the whole command timed the same way: with the daemon answering (the launcher hands
@@ -38,6 +40,8 @@ import java.util.Map;
 class KernelRequestBench {
     private static final Path REPO = Path.of(System.getProperty("lkmd.repo", "..")).toAbsolutePath().normalize();
     private static final int ROUNDS = Integer.getInteger("lkmd.bench.rounds", 15);
+    /** A guest shell command run once after the boot, before any sample (e.g. a daemon setting to try). */
+    private static final String SETUP = System.getProperty("lkmd.bench.guest.setup", "");
     private static final Map<String, String> HELPERS = new LinkedHashMap<>();
     /** Request, then the guest shell that makes the kernel ask, the modules it loads, and the undo. */
     private static final List<String[]> REQUESTS = List.of(
@@ -58,6 +62,9 @@ class KernelRequestBench {
         g = DebianGuest.boot(REPO, image, "bench", 400, "rw");
         assertEquals("active", g.waitActive(), "lkmd.service");
         g.ok("udevadm settle --timeout=300; systemctl is-system-running --wait >/dev/null; true");
+        if (!SETUP.isBlank()) {
+            g.ok(SETUP);
+        }
     }
 
     @AfterAll
@@ -140,9 +147,10 @@ class KernelRequestBench {
             assertTrue(lkmd.length == ROUNDS && kmod.length == ROUNDS, "samples: " + ms.keySet());
             System.out.printf("KERNEL-REQUEST-FIGURES kernel=%s request=%s modules=%s rounds=%d"
                             + " lkmd_median_ms=%.1f lkmd_min_ms=%.1f lkmd_max_ms=%.1f"
-                            + " kmod_median_ms=%.1f kmod_min_ms=%.1f kmod_max_ms=%.1f ratio_lkmd_to_kmod=%.2f guest_load=%s%n",
+                            + " kmod_median_ms=%.1f kmod_min_ms=%.1f kmod_max_ms=%.1f ratio_lkmd_to_kmod=%.2f guest_load=%s"
+                            + " setup='%s'%n",
                     kernel, q[0], q[2].replace(' ', ','), ROUNDS, median(lkmd), lkmd[0], lkmd[lkmd.length - 1],
-                    median(kmod), kmod[0], kmod[kmod.length - 1], median(lkmd) / median(kmod), load.split(" ")[0]);
+                    median(kmod), kmod[0], kmod[kmod.length - 1], median(lkmd) / median(kmod), load.split(" ")[0], SETUP);
         }
     }
 
