@@ -7,8 +7,8 @@
  * the front of a person's "lkmd modprobe [-q] [--] NAME" and "lkmd modprobe -r [-q] [--] NAME"
  * (the launcher hands these forms here when the daemon's socket exists), forwarded the same way.
  * Any other command line runs the full Java tool ("lkmd modprobe ARGS"), which resolves and loads
- * in-process: the helper never decides anything itself. So does a call with $MODPROBE_OPTIONS set (or, a person's, $LKMD_HOOK_TIMEOUT),
- * which the daemon would not see.
+ * in-process: the helper never decides anything itself. So does a call with $MODPROBE_OPTIONS set
+ * (or, a person's, $LKMD_HOOK_TIMEOUT), which the daemon would not see.
  *
  * It must never strand the kernel, which waits for it: when no daemon answers the kernel's call
  * (early boot before lkmd.service, an initramfs, the daemon stopped or crashed) or a daemon that
@@ -147,7 +147,7 @@ static long timeout_ms(void)
 }
 
 /* Short options of the forwarded forms, alone or together ("-q", "-r", "-rq"): sets the flags. */
-static int short_flags(const char *a, int *quiet, int *remove)
+static int short_flags(const char *a, int *quiet, int *removal)
 {
 	if (a[0] != '-' || a[1] == '\0' || a[1] == '-')
 		return 0;
@@ -155,7 +155,7 @@ static int short_flags(const char *a, int *quiet, int *remove)
 		if (*c != 'q' && *c != 'r')
 			return 0;
 	for (const char *c = a + 1; *c; c++)
-		*(*c == 'q' ? quiet : remove) = 1;
+		*(*c == 'q' ? quiet : removal) = 1;
 	return 1;
 }
 
@@ -163,22 +163,22 @@ static int short_flags(const char *a, int *quiet, int *remove)
  * The forwarded shape: [-q|--quiet|-r|--remove]... [--] NAME (the kernel's, a person's load or
  * removal). Returns the name, or NULL for anything else.
  */
-static const char *kernel_form(int argc, char **argv, int *quiet, int *remove)
+static const char *forwarded_form(int argc, char **argv, int *quiet, int *removal)
 {
 	const char *name = NULL;
 	int dashdash = 0;
 
 	*quiet = 0;
-	*remove = 0;
+	*removal = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!dashdash && strcmp(a, "--quiet") == 0)
 			*quiet = 1;
 		else if (!dashdash && strcmp(a, "--remove") == 0)
-			*remove = 1;
+			*removal = 1;
 		else if (!dashdash && strcmp(a, "--") == 0)
 			dashdash = 1;
-		else if (!dashdash && a[0] == '-' && !short_flags(a, quiet, remove))
+		else if (!dashdash && a[0] == '-' && !short_flags(a, quiet, removal))
 			return NULL;
 		else if (!dashdash && a[0] == '-')
 			continue;
@@ -357,8 +357,8 @@ int main(int argc, char **argv)
 	if (strcmp(me, "lkmd-lsmod") == 0)
 		return lsmod(argc, argv);
 
-	int quiet, remove;
-	const char *name = kernel_form(argc, argv, &quiet, &remove);
+	int quiet, removal;
+	const char *name = forwarded_form(argc, argv, &quiet, &removal);
 	char req[2 * MAX_NAME + 128];
 	size_t len = 0;
 
@@ -372,10 +372,11 @@ int main(int argc, char **argv)
 	const char *opts = getenv("MODPROBE_OPTIONS"), *hook = getenv("LKMD_HOOK_TIMEOUT");
 	if ((opts != NULL && opts[0] != '\0') || (!from_kernel && hook != NULL && hook[0] != '\0'))
 		return fallback_person(argc, argv);
-	len = (size_t)snprintf(req, sizeof(req), "{\"v\":1,\"cmd\":\"%s\",\"name\":\"", remove ? "remove" : "load");
+	len = (size_t)snprintf(req, sizeof(req), "{\"v\":1,\"cmd\":\"%s\",\"name\":\"",
+			       removal ? "remove" : "load");
 	if (json_string(req, sizeof(req), &len, name) < 0)
 		return elsewhere(argc, argv);
-	if (remove)
+	if (removal)
 		len += (size_t)snprintf(req + len, sizeof(req) - len, "\"}\n");
 	else
 		len += (size_t)snprintf(req + len, sizeof(req) - len, "\",\"quiet\":%s,\"origin\":\"%s\"}\n",

@@ -36,8 +36,8 @@ import java.util.function.Supplier;
 /**
  * What the daemon answers on the control socket: {@code status} from one {@link DaemonStatus}
  * built per request, {@code reload}, the queue's depth for {@code settle}, {@code explain}, the
- * kernel helper's {@code load}, a person's {@code remove} and {@code lsmod} for the C client, and event records for
- * {@code monitor}, all as the protocol's JSON.
+ * kernel helper's {@code load}, a person's {@code remove} and {@code lsmod} for the C client, and
+ * event records for {@code monitor}, all as the protocol's JSON.
  */
 final class DaemonControl implements ControlService {
     /** The daemon's logger: its lines say "Daemon" in the journal. */
