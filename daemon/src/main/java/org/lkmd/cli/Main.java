@@ -6,18 +6,21 @@ import picocli.CommandLine.Mixin;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.List;
 
 /**
  * {@code lkmd VERB ...}: the verb table and the one place where verbs get their streams and
  * kernel. The kmod-named launchers ({@code modprobe}, {@code insmod}, ...) call the same verbs.
  */
 @Command(name = "lkmd", mixinStandardHelpOptions = true, version = "lkmd 0.1.0",
-        description = "The loadable-kernel-module daemon and its kmod-compatible tools.",
-        subcommands = {Modprobe.class, Insmod.class, Rmmod.class, Lsmod.class, Modinfo.class, Depmod.class,
-                DaemonCommand.class, Settle.class, Status.class, Reload.class, Monitor.class,
-                Trigger.class, Explain.class, Test.class, Info.class, Verify.class, StaticNodes.class, Control.class,
-                History.class})
+        description = "The loadable-kernel-module daemon and its kmod-compatible tools.")
 public final class Main implements Runnable {
+    /** The verbs, in the order {@code lkmd --help} lists them; each names itself in its {@code @Command}. */
+    static final List<Class<?>> VERBS = List.of(Modprobe.class, Insmod.class, Rmmod.class, Lsmod.class,
+            Modinfo.class, Depmod.class, DaemonCommand.class, Settle.class, Status.class, Reload.class, Monitor.class,
+            Trigger.class, Explain.class, Test.class, Info.class, Verify.class, StaticNodes.class, Control.class,
+            History.class);
+
     @Mixin
     GlobalOptions globals;
 
@@ -54,7 +57,7 @@ public final class Main implements Runnable {
                 return 1;
             }
         }
-        CommandLine cl = new CommandLine(main);
+        CommandLine cl = commandLine(main, args.length > 0 ? args[0] : null);
         cl.setOut(new PrintWriter(ctx.out(), true));
         cl.setErr(new PrintWriter(ctx.err(), true));
         cl.setPosixClusteredShortOptionsAllowed(true);
@@ -69,6 +72,24 @@ public final class Main implements Runnable {
             return 1;
         });
         return cl.execute(Modprobe.withEnvOptions(args, ctx.env()));
+    }
+
+    /**
+     * The command line with the verbs it may run: only the verb {@code first} names when it is one
+     * (the common call, {@code lkmd VERB ...}, and every kmod-named tool; picocli's model of all the
+     * verbs took longer to build than the JVM takes to start), else every verb (global options first,
+     * a mistyped verb, {@code --help}).
+     */
+    static CommandLine commandLine(Main main, String first) {
+        CommandLine cl = new CommandLine(main);
+        Class<?> only = VERBS.stream().filter(v -> v.getAnnotation(Command.class).name().equals(first)).findFirst()
+                .orElse(null);
+        for (Class<?> v : VERBS) {
+            if (only == null || v == only) {
+                cl.addSubcommand(v.getAnnotation(Command.class).name(), v);
+            }
+        }
+        return cl;
     }
 
     /** {@code lkmd VERB --help} for every verb (kmod's tools declare their own, with kmod's {@code -h}). */

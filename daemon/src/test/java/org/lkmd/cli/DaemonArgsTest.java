@@ -28,7 +28,7 @@ class DaemonArgsTest {
     /** What a daemon command line sets, as picocli reads it. */
     private static String picocli(String... args) {
         Main m = main();
-        CommandLine cl = new CommandLine(m);
+        CommandLine cl = Main.commandLine(m, null);
         CommandLine.ParseResult pr = cl.parseArgs(args);
         DaemonCommand d = (DaemonCommand) pr.subcommand().commandSpec().userObject();
         return fields(m, d);
@@ -89,7 +89,7 @@ class DaemonArgsTest {
     /** A new daemon option must be taught to {@link DaemonArgs} too, or plain lines would refuse it. */
     @Test
     void knowsEveryOptionPicocliDeclares() {
-        CommandLine cl = new CommandLine(main());
+        CommandLine cl = Main.commandLine(main(), null);
         assertEquals(names(cl.getCommandSpec(), Set.of("--help", "--version")), DaemonArgs.GLOBAL);
         assertEquals(names(cl.getSubcommands().get("daemon").getCommandSpec(), Set.of()), DaemonArgs.DAEMON);
     }

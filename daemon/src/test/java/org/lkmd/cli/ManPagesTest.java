@@ -87,7 +87,7 @@ class ManPagesTest {
     }
 
     private static CommandLine cli() {
-        return new CommandLine(new Main());
+        return Main.commandLine(new Main(), null);
     }
 
     @Test
