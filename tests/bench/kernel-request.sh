@@ -16,4 +16,4 @@ cd "$here"
 echo "$(nproc) host cores, load $(cut -d' ' -f1-3 /proc/loadavg), QEMU TCG, 2 vCPUs, 2 GiB"
 mvn -B -ntp -q verify -pl daemon,tests -Dlkmd.fuzz.skip=true -Dtest=KernelRequestBench \
     -Dsurefire.failIfNoSpecifiedTests=false -Dlkmd.bench.rounds="$rounds" -Dlkmd.bench.guest.setup="${2:-}" 2>&1 |
-    grep -a 'KERNEL-REQUEST-FIGURES\|PERSON-MODPROBE-FIGURES\|FAIL\|ERROR' || true
+    grep -a 'KERNEL-REQUEST-FIGURES\|KERNEL-REQUEST-PHASES\|PERSON-MODPROBE-FIGURES\|FAIL\|ERROR' || true

@@ -171,6 +171,63 @@ class KernelRequestBench {
     }
 
     /**
+     * Where the time of a kernel request goes, from the guest kernel's own trace (tracefs, the
+     * {@code mono} clock, so CPUs agree): for each request and helper, a few rounds with the
+     * tracepoints {@code module:module_request}, {@code sched:sched_process_exec} and
+     * {@code sched_process_exit} of the helper, and {@code syscalls:sys_enter/exit_finit_module} (the
+     * helper's own for kmod, the daemon's thread for lkmd). One {@code KERNEL-REQUEST-PHASES} line per
+     * request and helper, medians in ms: the kernel's request to the helper's exec, the exec to the
+     * first {@code finit_module}, the {@code finit_module} calls themselves, the time between them,
+     * the last one's return to the helper's exit, and the request to the helper's exit (what the
+     * kernel waits for).
+     */
+    @Test
+    @Order(3)
+    void whereTheTimeOfAKernelRequestGoes() throws Exception {
+        int rounds = Math.max(5, ROUNDS / 2);
+        String events = "module/module_request sched/sched_process_exec sched/sched_process_exit"
+                + " syscalls/sys_enter_finit_module syscalls/sys_exit_finit_module";
+        StringBuilder script = new StringBuilder("set -u; orig=$(cat /proc/sys/kernel/modprobe); t=/sys/kernel/tracing\n"
+                + "[ -e $t/trace_marker ] || mount -t tracefs nodev $t\n"
+                + "echo 0 >$t/tracing_on; echo >$t/trace; echo mono >$t/trace_clock; echo 8192 >$t/buffer_size_kb\n"
+                + "for e in " + events + "; do echo 1 >$t/events/$e/enable; done; echo 1 >$t/tracing_on\n");
+        for (int round = 0; round <= rounds; round++) {
+            for (int r = 0; r < REQUESTS.size(); r++) {
+                String[] q = REQUESTS.get(r);
+                List<String> order = new ArrayList<>(HELPERS.keySet());
+                if ((round + r) % 2 == 1) {
+                    java.util.Collections.reverse(order);
+                }
+                for (String helper : order) {
+                    String key = round + " " + helper + " " + q[0];
+                    script.append(q[3]).append(" >/dev/null 2>&1; echo ").append(HELPERS.get(helper))
+                            .append(" >/proc/sys/kernel/modprobe; echo 'B ").append(key).append("' >$t/trace_marker; ")
+                            .append(q[1]).append("; echo 'E ").append(key).append("' >$t/trace_marker\n");
+                }
+            }
+        }
+        for (String[] q : REQUESTS) {
+            script.append(q[3]).append(" >/dev/null 2>&1\n");
+        }
+        script.append("echo 0 >$t/tracing_on; for e in ").append(events).append("; do echo 0 >$t/events/$e/enable; done\n")
+                .append("echo \"$orig\" >/proc/sys/kernel/modprobe\n")
+                .append("grep -E 'tracing_mark_write: [BE] |module_request: |finit_module|sched_process_exec: filename=(")
+                .append(String.join("|", HELPERS.values())).append(") |sched_process_exit: comm=(lkmd-modprobe|modprobe) ' $t/trace\n")
+                .append("echo >$t/trace\n");
+        DebianGuest.Cmd c = g.run(script.toString(), 3600);
+        assertEquals(0, c.rc(), c.toString());
+        Map<String, List<double[]>> phases = RequestTrace.phases(c.out().lines().toList());
+        for (String[] q : REQUESTS) {
+            for (String helper : HELPERS.keySet()) {
+                List<double[]> p = phases.getOrDefault(helper + " " + q[0], List.of());
+                assertTrue(p.size() == rounds, helper + " " + q[0] + ": " + p.size() + " traced samples of " + rounds);
+                System.out.printf("KERNEL-REQUEST-PHASES request=%s helper=%s samples=%d%s%n", q[0], helper, p.size(),
+                        RequestTrace.medians(p));
+            }
+        }
+    }
+
+    /**
      * Runs a guest script whose samples are lines {@code S ROUND KEY START END STATUS} (bash's
      * {@code EPOCHREALTIME} around the timed step) and returns each key's times in ms, sorted,
      * without round 0 (the warm-up). Every STATUS must be {@code ok}; otherwise the run fails with
