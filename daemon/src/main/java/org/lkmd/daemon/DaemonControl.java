@@ -312,7 +312,17 @@ final class DaemonControl implements ControlService {
 
     @Override
     public CompletableFuture<JsonObject> load(String name, boolean commandLine) {
-        return CompletableFuture.supplyAsync(() -> helperLoad.run(name, commandLine), loads);
+        CompletableFuture<JsonObject> answer = new CompletableFuture<>();
+        loads.execute(() -> {
+            try {
+                helperLoad.run(name, commandLine, answer::complete);
+            } catch (RuntimeException | Error e) {
+                if (!answer.completeExceptionally(e)) {
+                    log.warn("Failed to record the request for {} after answering it: {}", name, e.toString());
+                }
+            }
+        });
+        return answer;
     }
 
     @Override

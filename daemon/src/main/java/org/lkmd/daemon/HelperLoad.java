@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -23,7 +24,11 @@ import java.util.function.Supplier;
  * {@code modprobe NAME} the helper forwarded), done by the daemon through the one probe path:
  * kmod's lookup, modprobe's blacklist rule (aliases only), the daemon's shared loader. The answer
  * holds modprobe's exit code and the lines modprobe would have printed; the request, its modules,
- * their outcomes and the time taken go to the event log with the request as origin.
+ * their outcomes and the time taken go to the event log with the request as origin. The answer is
+ * given as soon as the loads are done, before the log lines and the event record are written: the
+ * kernel's {@code request_module()} waits for the helper, and the helper for the answer, so nothing
+ * else lies between a module's load and the kernel going on (under emulation the two took about 13
+ * ms, a tenth of a request).
  *
  * <p>A person's request is refused, before anything is done, where the daemon would not do what
  * kmod's modprobe run by that person does, and the client's own tool (the Java one) does it then:
@@ -68,26 +73,34 @@ final class HelperLoad {
         return simulate;
     }
 
-    /** @param commandLine true when a person asked (the helper saw another form than the kernel's) */
-    JsonObject run(String name, boolean commandLine) {
+    /**
+     * Serves one request; its answer goes to {@code answer} once, before the request is logged and
+     * recorded.
+     *
+     * @param commandLine true when a person asked (the helper saw another form than the kernel's)
+     */
+    void run(String name, boolean commandLine, Consumer<JsonObject> answer) {
         // one snapshot and one request for the checks and the load
         Snapshot s = snapshot.get();
         ProbeRequest req = commandLine ? ProbeRequest.fromCli(name, null) : ProbeRequest.forKernelRequest(name);
         if (commandLine && simulate) {
-            return ControlCodec.error("load: this daemon only simulates loads");
+            answer.accept(ControlCodec.error("load: this daemon only simulates loads"));
+            return;
         }
         if (commandLine && s.modprobeInputs().changed()) {
-            return ControlCodec.error("load: the configuration changed since the daemon read it");
+            answer.accept(ControlCodec.error("load: the configuration changed since the daemon read it"));
+            return;
         }
         if (commandLine && runsInstallCommand(s, req)) {
-            return ControlCodec.error("load: an install command runs in the caller's session");
+            answer.accept(ControlCodec.error("load: an install command runs in the caller's session"));
+            return;
         }
         InFlight f = new InFlight(name, commandLine, System.nanoTime());
         long id = ids.incrementAndGet();
         inFlight.put(id, f);
         try (MDC.MDCCloseable origin = MDC.putCloseable(LogFields.ORIGIN,
                 commandLine ? LogFields.COMMAND_LINE : LogFields.KERNEL_REQUEST)) {
-            return serve(s, simulate ? req.dryRun() : req, name, commandLine, f.startedNanos());
+            serve(s, simulate ? req.dryRun() : req, name, commandLine, f.startedNanos(), answer);
         } finally {
             inFlight.remove(id);
         }
@@ -110,28 +123,32 @@ final class HelperLoad {
         return out;
     }
 
-    private JsonObject serve(Snapshot s, ProbeRequest req, String name, boolean commandLine, long t0) {
+    private void serve(Snapshot s, ProbeRequest req, String name, boolean commandLine, long t0,
+                       Consumer<JsonObject> answer) {
         Instant received = Instant.now();
         ProbeOutcome o = prober.probe(s.newContext(), req, Prober.Listener.NONE);
-        String origin = req.origin().describe();
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
         List<String> messages = new ArrayList<>();
         if (o.notFound()) {
             messages.add("modprobe: FATAL: " + o.notFoundMessage());
+        }
+        o.modules().forEach(r -> r.errors().forEach(e -> messages.add("modprobe: ERROR: " + e)));
+        JsonObject a = ControlCodec.ok();
+        a.addProperty("rc", o.exitCode());
+        a.add("messages", ControlCodec.strings(messages));
+        answer.accept(a);
+        // then what the request leaves behind
+        String origin = req.origin().describe();
+        if (o.notFound()) {
             log.debug("No module for {}", origin);
         }
         for (Prober.Result r : o.modules()) {
-            r.errors().forEach(e -> messages.add("modprobe: ERROR: " + e));
             try (MDC.MDCCloseable module = MDC.putCloseable(LogFields.MODULE, r.module().name())) {
                 logResult(r, origin);
             }
         }
         events.add(EventRecord.ofRequest(commandLine ? EventRecord.Source.COMMAND_LINE
-                : EventRecord.Source.KERNEL_REQUEST, name, received, Duration.ofNanos(System.nanoTime() - t0),
-                ProbeRecords.outcomes(o)));
-        JsonObject answer = ControlCodec.ok();
-        answer.addProperty("rc", o.exitCode());
-        answer.add("messages", ControlCodec.strings(messages));
-        return answer;
+                : EventRecord.Source.KERNEL_REQUEST, name, received, took, ProbeRecords.outcomes(o)));
     }
 
     private static void logResult(Prober.Result r, String origin) {

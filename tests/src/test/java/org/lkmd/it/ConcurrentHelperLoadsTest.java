@@ -121,12 +121,24 @@ class ConcurrentHelperLoadsTest {
         return Tool.exec(cmd);
     }
 
-    private static List<EventRecord> requests(String name) {
-        return daemon.events().records().stream().filter(x -> name.equals(x.request())).toList();
+    /**
+     * The event records of requests for NAME, once there are at least COUNT (waiting at most 10 s):
+     * the daemon records a request just after it has answered it.
+     */
+    private static List<EventRecord> requests(String name, int count) throws InterruptedException {
+        List<EventRecord> r = List.of();
+        for (int i = 0; i < 200; i++) {
+            r = daemon.events().records().stream().filter(x -> name.equals(x.request())).toList();
+            if (r.size() >= count) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        return r;
     }
 
     @Test
-    void aModuleWhoseInitRequestsAnotherIsServedWhileItsOwnLoadIsInFlight() {
+    void aModuleWhoseInitRequestsAnotherIsServedWhileItsOwnLoadIsInFlight() throws Exception {
         Tool t = helper("-q", "--", "fs-outer");
         assertEquals(0, t.rc(), t.err());
         Tool inner = nested.get();
@@ -137,7 +149,7 @@ class ConcurrentHelperLoadsTest {
         assertEquals(ModuleState.LIVE, kernel.state("outer"));
         assertEquals(1, finits.get("outer").get());
         assertEquals(1, finits.get("inner").get());
-        List<EventRecord> in = requests("inner");
+        List<EventRecord> in = requests("inner", 1);
         assertEquals(1, in.size(), in.toString());
         assertEquals(EventRecord.Source.KERNEL_REQUEST, in.get(0).source());
         assertEquals(EventRecord.Result.LOADED, in.get(0).outcomes().get(0).result());
@@ -174,7 +186,7 @@ class ConcurrentHelperLoadsTest {
         assertEquals(1, finits.get("base").get(), "finit_module calls for the shared dependency");
         int recorded = 0;
         for (int i = 0; i < MODS; i++) {
-            recorded += requests("m" + i).size();
+            recorded += requests("m" + i, (50 - i + MODS - 1) / MODS).size();
         }
         assertEquals(50, recorded);
     }
@@ -202,7 +214,7 @@ class ConcurrentHelperLoadsTest {
             pool.shutdownNow();
         }
         assertEquals(1, finits.get("nodev").get(), "finit_module calls for nodev");
-        List<EventRecord> rs = requests("nodev");
+        List<EventRecord> rs = requests("nodev", 50);
         assertEquals(50, rs.size());
         long fromCache = 0;
         for (EventRecord r : rs) {
@@ -234,12 +246,12 @@ class ConcurrentHelperLoadsTest {
     }
 
     @Test
-    void aNameNoModuleHasIsKmodsStatusSilentUnderQuietAndRecordedOnce() {
+    void aNameNoModuleHasIsKmodsStatusSilentUnderQuietAndRecordedOnce() throws Exception {
         Tool t = helper("-q", "--", "char-major-99-99");
         assertEquals(1, t.rc());
         assertEquals("", t.err());
         assertEquals("", t.out());
-        List<EventRecord> rs = requests("char-major-99-99");
+        List<EventRecord> rs = requests("char-major-99-99", 1);
         assertEquals(1, rs.size(), rs.toString());
         assertEquals(EventRecord.Source.KERNEL_REQUEST, rs.get(0).source());
         assertEquals(List.of(new EventRecord.Outcome("char-major-99-99", "char-major-99-99", EventRecord.Result.NOT_FOUND,

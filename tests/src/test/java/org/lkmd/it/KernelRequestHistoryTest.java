@@ -96,6 +96,18 @@ class KernelRequestHistoryTest {
         return Tool.exec(cmd);
     }
 
+    /** The first event record of a request for NAME (waiting at most 10 s: it is written just after the answer). */
+    private static EventRecord recorded(String name) throws InterruptedException {
+        for (int i = 0; i < 200; i++) {
+            var r = daemon.events().records().stream().filter(x -> name.equals(x.request())).findFirst();
+            if (r.isPresent()) {
+                return r.get();
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no event record of a request for " + name);
+    }
+
     @Test
     void aKernelHelperLoadIsInMonitorAndExplainWithItsOrigin() throws Exception {
         CompletableFuture<Tool> mon = CompletableFuture.supplyAsync(() ->
@@ -117,8 +129,7 @@ class KernelRequestHistoryTest {
         assertTrue(e.out().matches("(?s).*\nhistory:\n  kernel request fs-vfat at \\S+ \\(\\d+ ms\\): vfat dry_run \\(fat\\)\n.*"),
                 e.out());
 
-        EventRecord r = daemon.events().records().stream().filter(x -> "fs-vfat".equals(x.request())).findFirst()
-                .orElseThrow();
+        EventRecord r = recorded("fs-vfat");
         assertEquals(EventRecord.Source.KERNEL_REQUEST, r.source());
         assertEquals("kernel request fs-vfat", r.outcomes().get(0).origin());
     }
@@ -128,8 +139,7 @@ class KernelRequestHistoryTest {
         Tool t = helper("-q", "--", "char-major-99-99");
         assertEquals(1, t.rc());
         assertEquals("", t.out() + t.err(), "kmod is silent under -q");
-        EventRecord r = daemon.events().records().stream().filter(x -> "char-major-99-99".equals(x.request())).findFirst()
-                .orElseThrow();
+        EventRecord r = recorded("char-major-99-99");
         assertEquals(EventRecord.Source.KERNEL_REQUEST, r.source());
         assertEquals(List.of(EventRecord.Result.NOT_FOUND), r.outcomes().stream().map(EventRecord.Outcome::result).toList());
         Tool s = Tool.lkmd("status", "--json", "--root", root.toString());
