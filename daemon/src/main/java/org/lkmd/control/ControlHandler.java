@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -161,11 +162,13 @@ final class ControlHandler extends SimpleChannelInboundHandler<String> {
                     return;
                 }
                 busy = true;
+                CompletableFuture<Void> sent = new CompletableFuture<>();
                 try {
-                    service.load(name, "cli".equals(origin)).whenComplete((answer, failure) -> ctx.channel().eventLoop().execute(() -> {
+                    service.load(name, "cli".equals(origin), sent).whenComplete((answer, failure) -> ctx.channel().eventLoop().execute(() -> {
                         busy = false;
                         ctx.writeAndFlush(ControlCodec.line(failure == null ? answer
-                                : ControlCodec.error("load failed: " + failure.getMessage())));
+                                : ControlCodec.error("load failed: " + failure.getMessage())))
+                                .addListener(f -> sent.complete(null));
                     }));
                 } catch (RejectedExecutionException e) {
                     busy = false;

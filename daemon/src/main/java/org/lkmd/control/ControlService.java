@@ -34,8 +34,12 @@ public interface ControlService {
      * another module cannot starve it.
      *
      * @param commandLine a person ran the helper (the event log's origin then says so), not the kernel
+     * @param sent        completes once the answer is written to the client: what the service does
+     *                    after answering (its log lines, the event record) waits for it, for a moment
+     *                    at most, so that it does not hold up the answer on a busy machine
      */
-    java.util.concurrent.CompletableFuture<JsonObject> load(String name, boolean commandLine);
+    java.util.concurrent.CompletableFuture<JsonObject> load(String name, boolean commandLine,
+                                                             java.util.concurrent.CompletionStage<?> sent);
 
     /**
      * Removes a module as a person's {@code modprobe -r NAME} would (the C client forwards it):

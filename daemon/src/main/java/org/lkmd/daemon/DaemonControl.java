@@ -25,10 +25,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -42,6 +45,8 @@ import java.util.function.Supplier;
 final class DaemonControl implements ControlService {
     /** The daemon's logger: its lines say "Daemon" in the journal. */
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+    /** How long a kernel request's log line and record wait for its answer to be written. */
+    static final long ANSWER_WAIT_MS = 250;
     private final Supplier<DaemonStatus> status;
     private final BooleanSupplier reload;
     private final Supplier<EventQueue.Stats> queue;
@@ -311,11 +316,14 @@ final class DaemonControl implements ControlService {
     }
 
     @Override
-    public CompletableFuture<JsonObject> load(String name, boolean commandLine) {
+    public CompletableFuture<JsonObject> load(String name, boolean commandLine, CompletionStage<?> sent) {
         CompletableFuture<JsonObject> answer = new CompletableFuture<>();
         loads.execute(() -> {
             try {
-                helperLoad.run(name, commandLine, answer::complete);
+                helperLoad.run(name, commandLine, a -> {
+                    answer.complete(a);
+                    awaitSent(sent);
+                });
             } catch (RuntimeException | Error e) {
                 if (!answer.completeExceptionally(e)) {
                     log.warn("Failed to record the request for {} after answering it: {}", name, e.toString());
@@ -323,6 +331,20 @@ final class DaemonControl implements ControlService {
             }
         });
         return answer;
+    }
+
+    /**
+     * Until the answer is written (at most {@link #ANSWER_WAIT_MS}): in a guest of two emulated CPUs
+     * the journal line written right after the answer delayed its sending by about 9 ms.
+     */
+    private static void awaitSent(CompletionStage<?> sent) {
+        try {
+            sent.toCompletableFuture().get(ANSWER_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // not written (the client went away) or not yet: the record is written all the same
+        }
     }
 
     @Override

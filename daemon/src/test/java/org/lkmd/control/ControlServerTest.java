@@ -33,6 +33,9 @@ class ControlServerTest {
     ControlServer server;
     final AtomicBoolean idle = new AtomicBoolean(true);
     final AtomicInteger reloads = new AtomicInteger();
+    final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletionStage<?>> lastSent =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    final java.util.concurrent.atomic.AtomicBoolean sentAtLoad = new java.util.concurrent.atomic.AtomicBoolean(true);
     final List<Consumer<JsonObject>> listeners = new CopyOnWriteArrayList<>();
 
     final ControlService service = new ControlService() {
@@ -63,7 +66,10 @@ class ControlServerTest {
         }
 
         @Override
-        public java.util.concurrent.CompletableFuture<com.google.gson.JsonObject> load(String name, boolean commandLine) {
+        public java.util.concurrent.CompletableFuture<com.google.gson.JsonObject> load(String name, boolean commandLine,
+                java.util.concurrent.CompletionStage<?> sent) {
+            sentAtLoad.set(sent.toCompletableFuture().isDone());
+            lastSent.set(sent);
             com.google.gson.JsonObject o = ControlCodec.ok();
             o.addProperty("rc", name.equals("missing") ? 1 : 0);
             o.add("messages", ControlCodec.strings(List.of("loaded " + name)));
@@ -128,6 +134,20 @@ class ControlServerTest {
             ex.addProperty("target", "platform:x");
             assertEquals("explained platform:x", c.call(ex, Duration.ofSeconds(5)).getAsJsonArray("text").get(0).getAsString());
             assertTrue(c.call(ControlCodec.request("reload"), Duration.ofSeconds(5)).get("reloaded").getAsBoolean());
+        }
+    }
+
+    @Test
+    void aLoadIsAnsweredAndTheServiceToldWhenTheAnswerIsWritten() throws Exception {
+        try (ControlClient c = client()) {
+            JsonObject req = ControlCodec.request("load");
+            req.addProperty("name", "fuse");
+            req.addProperty("origin", "kernel");
+            JsonObject a = c.call(req, Duration.ofSeconds(5));
+            assertEquals(0, a.get("rc").getAsInt(), a.toString());
+            assertFalse(sentAtLoad.get(), "'sent' was complete before the answer existed");
+            // the client has the answer: the write is done
+            lastSent.get().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 
