@@ -6,6 +6,9 @@
 # rtnl-link-dummy (ip link add type dummy: dummy); each timed in the guest around the one system
 # call that waits for the kernel's request_module(). In the same boot: a person's `lkmd modprobe -q`
 # of a live and of a builtin module, daemon-answered and the Java tool alone, vs kmod's modprobe.
+# Then the same requests with the guest kernel's trace on: where each one's time goes (the kernel's
+# request, the helper's exec, the finit_module calls, the helper's exit), a KERNEL-REQUEST-PHASES line
+# per request and helper.
 # See KernelRequestBench for the method.
 # Usage: tests/bench/kernel-request.sh [ROUNDS [GUEST_SETUP]]  (as root; default 15 rounds after a
 # warm-up; GUEST_SETUP: a guest command run once before the samples, e.g. "lkmd control -l warn")
