@@ -134,23 +134,14 @@ class KernelRequestBench {
     void kernelRequestToModuleLive() throws Exception {
         String load = g.ok("cat /proc/loadavg").strip();
         StringBuilder script = new StringBuilder("set -u; orig=$(cat /proc/sys/kernel/modprobe)\n");
-        for (int round = 0; round <= ROUNDS; round++) {
-            for (int r = 0; r < REQUESTS.size(); r++) {
-                String[] q = REQUESTS.get(r);
-                List<String> order = new ArrayList<>(HELPERS.keySet());
-                if ((round + r) % 2 == 1) {
-                    java.util.Collections.reverse(order);
-                }
-                for (String helper : order) {
-                    // unload, point the kernel at the helper, then one timed request
-                    script.append(q[3]).append(" >/dev/null 2>&1; echo ").append(HELPERS.get(helper))
-                            .append(" >/proc/sys/kernel/modprobe; a=$EPOCHREALTIME; ").append(q[1])
-                            .append("; b=$EPOCHREALTIME; live=1; for m in ").append(q[2])
-                            .append("; do grep -q \"^$m .* Live \" /proc/modules || live=0; done; echo \"S ").append(round)
-                            .append(' ').append(helper).append('/').append(q[0]).append(" $a $b $live\"\n");
-                }
-            }
-        }
+        eachSample(ROUNDS, (round, q, helper) -> {
+            // unload, point the kernel at the helper, then one timed request
+            script.append(q[3]).append(" >/dev/null 2>&1; echo ").append(HELPERS.get(helper))
+                    .append(" >/proc/sys/kernel/modprobe; a=$EPOCHREALTIME; ").append(q[1])
+                    .append("; b=$EPOCHREALTIME; live=1; for m in ").append(q[2])
+                    .append("; do grep -q \"^$m .* Live \" /proc/modules || live=0; done; echo \"S ").append(round)
+                    .append(' ').append(helper).append('/').append(q[0]).append(" $a $b $live\"\n");
+        });
         for (String[] q : REQUESTS) {
             script.append(q[3]).append(" >/dev/null 2>&1\n");
         }
@@ -191,21 +182,12 @@ class KernelRequestBench {
                 + "[ -e $t/trace_marker ] || mount -t tracefs nodev $t\n"
                 + "echo 0 >$t/tracing_on; echo >$t/trace; echo mono >$t/trace_clock; echo 8192 >$t/buffer_size_kb\n"
                 + "for e in " + events + "; do echo 1 >$t/events/$e/enable; done; echo 1 >$t/tracing_on\n");
-        for (int round = 0; round <= rounds; round++) {
-            for (int r = 0; r < REQUESTS.size(); r++) {
-                String[] q = REQUESTS.get(r);
-                List<String> order = new ArrayList<>(HELPERS.keySet());
-                if ((round + r) % 2 == 1) {
-                    java.util.Collections.reverse(order);
-                }
-                for (String helper : order) {
-                    String key = round + " " + helper + " " + q[0];
-                    script.append(q[3]).append(" >/dev/null 2>&1; echo ").append(HELPERS.get(helper))
-                            .append(" >/proc/sys/kernel/modprobe; echo 'B ").append(key).append("' >$t/trace_marker; ")
-                            .append(q[1]).append("; echo 'E ").append(key).append("' >$t/trace_marker\n");
-                }
-            }
-        }
+        eachSample(rounds, (round, q, helper) -> {
+            String key = round + " " + helper + " " + q[0];
+            script.append(q[3]).append(" >/dev/null 2>&1; echo ").append(HELPERS.get(helper))
+                    .append(" >/proc/sys/kernel/modprobe; echo 'B ").append(key).append("' >$t/trace_marker; ")
+                    .append(q[1]).append("; echo 'E ").append(key).append("' >$t/trace_marker\n");
+        });
         for (String[] q : REQUESTS) {
             script.append(q[3]).append(" >/dev/null 2>&1\n");
         }
@@ -223,6 +205,29 @@ class KernelRequestBench {
                 assertTrue(p.size() == rounds, helper + " " + q[0] + ": " + p.size() + " traced samples of " + rounds);
                 System.out.printf("KERNEL-REQUEST-PHASES request=%s helper=%s samples=%d%s%n", q[0], helper, p.size(),
                         RequestTrace.medians(p));
+            }
+        }
+    }
+
+    /** One sample of a request by a helper in a round. */
+    private interface Sample {
+        void add(int round, String[] request, String helper) throws Exception;
+    }
+
+    /**
+     * Each round (0, the warm-up, and then 1..ROUNDS), request and helper: the helpers take turns,
+     * the first of each pair alternating.
+     */
+    private static void eachSample(int rounds, Sample sample) throws Exception {
+        for (int round = 0; round <= rounds; round++) {
+            for (int r = 0; r < REQUESTS.size(); r++) {
+                List<String> order = new ArrayList<>(HELPERS.keySet());
+                if ((round + r) % 2 == 1) {
+                    java.util.Collections.reverse(order);
+                }
+                for (String helper : order) {
+                    sample.add(round, REQUESTS.get(r), helper);
+                }
             }
         }
     }
