@@ -34,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.lkmd.testing.Await.waitFor;
 
 /**
  * The kernel's side of concurrency, through the C helper ({@code lkmd-modprobe -q --}, as the kernel
@@ -126,15 +127,12 @@ class ConcurrentHelperLoadsTest {
      * the daemon records a request just after it has answered it.
      */
     private static List<EventRecord> requests(String name, int count) throws InterruptedException {
-        List<EventRecord> r = List.of();
-        for (int i = 0; i < 200; i++) {
-            r = daemon.events().records().stream().filter(x -> name.equals(x.request())).toList();
-            if (r.size() >= count) {
-                break;
-            }
-            Thread.sleep(50);
-        }
-        return r;
+        waitFor(() -> requests(name).size() >= count, Duration.ofSeconds(10));
+        return requests(name);
+    }
+
+    private static List<EventRecord> requests(String name) {
+        return daemon.events().records().stream().filter(x -> name.equals(x.request())).toList();
     }
 
     @Test

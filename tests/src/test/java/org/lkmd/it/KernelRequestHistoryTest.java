@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.lkmd.testing.Await.waitFor;
 
 /**
  * A kernel-helper load is history: {@code lkmd-modprobe -q -- fs-vfat} (the C client, as the kernel
@@ -98,14 +99,9 @@ class KernelRequestHistoryTest {
 
     /** The first event record of a request for NAME (waiting at most 10 s: it is written just after the answer). */
     private static EventRecord recorded(String name) throws InterruptedException {
-        for (int i = 0; i < 200; i++) {
-            var r = daemon.events().records().stream().filter(x -> name.equals(x.request())).findFirst();
-            if (r.isPresent()) {
-                return r.get();
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no event record of a request for " + name);
+        waitFor(() -> daemon.events().records().stream().anyMatch(x -> name.equals(x.request())), Duration.ofSeconds(10));
+        return daemon.events().records().stream().filter(x -> name.equals(x.request())).findFirst()
+                .orElseThrow(() -> new AssertionError("no event record of a request for " + name));
     }
 
     @Test

@@ -258,7 +258,8 @@ class KernelRequestBench {
         return sorted;
     }
 
-    private static double median(double[] a) {
+    /** The median of sorted values. */
+    static double median(double[] a) {
         int n = a.length;
         return n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
     }

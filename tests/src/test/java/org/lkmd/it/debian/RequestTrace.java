@@ -100,9 +100,7 @@ final class RequestTrace {
         for (int i = 0; i < NAMES.size(); i++) {
             int k = i;
             double[] a = samples.stream().mapToDouble(s -> s[k]).sorted().toArray();
-            double median = a.length == 0 ? Double.NaN
-                    : a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
-            b.append(String.format(" %s_ms=%.1f", NAMES.get(i), median));
+            b.append(String.format(" %s_ms=%.1f", NAMES.get(i), KernelRequestBench.median(a)));
         }
         return b.toString();
     }
