@@ -23,7 +23,8 @@ import java.util.Map;
  * tests/bench/kernel-request.sh} does): how long the kernel's own module requests take from the
  * request to the module live, in the Debian guest of {@link DebianBootTest} (lkmd's package
  * installed, {@code lkmd.service} running), with {@code kernel.modprobe} pointed at lkmd's helper
- * (the C client, answered by the daemon) and at kmod's {@code /sbin/modprobe}, alternately.
+ * (the C client, answered by the daemon) and at kmod's {@code /sbin/modprobe}, alternately. The
+ * image's test-only watchers are stopped first: a real system does not run them.
  * <p>
  * Each sample is one system call that blocks in the kernel until its {@code request_module()}
  * returns, timed in the guest with bash's {@code EPOCHREALTIME} (no fork around it): opening
@@ -67,6 +68,9 @@ class KernelRequestBench {
         g = DebianGuest.boot(REPO, image, "bench", 400, "rw");
         assertEquals("active", g.waitActive(), "lkmd.service");
         g.ok("udevadm settle --timeout=300; systemctl is-system-running --wait >/dev/null; true");
+        // the image's test-only watchers (DebianBootTest's): not on a real system; the module
+        // watcher polls /proc/modules 20 times a second, a quarter to half of a guest CPU
+        g.ok("systemctl stop lkmd-test-modwatch.service lkmd-test-udevmon.service");
         if (!SETUP.isBlank()) {
             g.ok(SETUP);
         }
@@ -169,18 +173,22 @@ class KernelRequestBench {
      * helper's own for kmod, the daemon's thread for lkmd). One {@code KERNEL-REQUEST-PHASES} line per
      * request and helper, medians in ms: the kernel's request to the helper's exec, the exec to the
      * first {@code finit_module}, the {@code finit_module} calls themselves, the time between them,
-     * the last one's return to the helper's exit, and the request to the helper's exit (what the
-     * kernel waits for).
+     * the last one's return to the helper's exit, the request to the helper's exit (what the
+     * kernel waits for), the helper's exit to the end of the system call, and the time a task in
+     * {@code finit_module} was off its CPU (all, and preempted: runnable). One {@code
+     * KERNEL-REQUEST-CPU} line each (from {@code sched_switch}): the mean CPU time per sample of the
+     * tasks that ran most, and of those that ran on the CPU of a preempted {@code finit_module}. The
+     * whole trace is kept in {@code tests/target/kernel-request-trace.txt}.
      */
     @Test
     @Order(3)
     void whereTheTimeOfAKernelRequestGoes() throws Exception {
         int rounds = Math.max(5, ROUNDS / 2);
-        String events = "module/module_request sched/sched_process_exec sched/sched_process_exit"
+        String events = "module/module_request sched/sched_process_exec sched/sched_process_exit sched/sched_switch"
                 + " syscalls/sys_enter_finit_module syscalls/sys_exit_finit_module";
         StringBuilder script = new StringBuilder("set -u; orig=$(cat /proc/sys/kernel/modprobe); t=/sys/kernel/tracing\n"
                 + "[ -e $t/trace_marker ] || mount -t tracefs nodev $t\n"
-                + "echo 0 >$t/tracing_on; echo >$t/trace; echo mono >$t/trace_clock; echo 8192 >$t/buffer_size_kb\n"
+                + "echo 0 >$t/tracing_on; echo >$t/trace; echo mono >$t/trace_clock; echo 32768 >$t/buffer_size_kb\n"
                 + "for e in " + events + "; do echo 1 >$t/events/$e/enable; done; echo 1 >$t/tracing_on\n");
         eachSample(rounds, (round, q, helper) -> {
             String key = round + " " + helper + " " + q[0];
@@ -193,18 +201,26 @@ class KernelRequestBench {
         }
         script.append("echo 0 >$t/tracing_on; for e in ").append(events).append("; do echo 0 >$t/events/$e/enable; done\n")
                 .append("echo \"$orig\" >/proc/sys/kernel/modprobe\n")
-                .append("grep -E 'tracing_mark_write: [BE] |module_request: |finit_module|sched_process_exec: filename=(")
+                .append("grep -E 'tracing_mark_write: [BE] |module_request: |finit_module|sched_switch: |sched_process_exec: filename=(")
                 .append(String.join("|", HELPERS.values())).append(") |sched_process_exit: comm=(lkmd-modprobe|modprobe) ' $t/trace\n")
                 .append("echo >$t/trace\n");
         DebianGuest.Cmd c = g.run(script.toString(), 3600);
         assertEquals(0, c.rc(), c.toString());
-        Map<String, List<double[]>> phases = RequestTrace.phases(c.out().lines().toList());
+        List<String> trace = c.out().lines().toList();
+        Map<String, List<double[]>> phases = RequestTrace.phases(trace);
+        Map<String, List<RequestTrace.CpuUse>> cpu = RequestTrace.cpu(trace);
+        java.nio.file.Files.write(REPO.resolve("tests/target/kernel-request-trace.txt"), trace);
         for (String[] q : REQUESTS) {
             for (String helper : HELPERS.keySet()) {
                 List<double[]> p = phases.getOrDefault(helper + " " + q[0], List.of());
                 assertTrue(p.size() == rounds, helper + " " + q[0] + ": " + p.size() + " traced samples of " + rounds);
                 System.out.printf("KERNEL-REQUEST-PHASES request=%s helper=%s samples=%d%s%n", q[0], helper, p.size(),
                         RequestTrace.medians(p));
+                List<RequestTrace.CpuUse> u = cpu.get(helper + " " + q[0]);
+                System.out.printf("KERNEL-REQUEST-CPU request=%s helper=%s samples=%d mean_cpu_ms:%s; while finit_module"
+                                + " was preempted, on its CPU:%s%n", q[0], helper, u.size(),
+                        RequestTrace.topTasks(u.stream().map(RequestTrace.CpuUse::all).toList(), 10),
+                        RequestTrace.topTasks(u.stream().map(RequestTrace.CpuUse::overFinit).toList(), 5));
             }
         }
     }
