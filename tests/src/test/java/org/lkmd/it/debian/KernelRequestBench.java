@@ -207,8 +207,9 @@ class KernelRequestBench {
         DebianGuest.Cmd c = g.run(script.toString(), 3600);
         assertEquals(0, c.rc(), c.toString());
         List<String> trace = c.out().lines().toList();
-        Map<String, List<double[]>> phases = RequestTrace.phases(trace);
-        Map<String, List<RequestTrace.CpuUse>> cpu = RequestTrace.cpu(trace);
+        RequestTrace parsed = new RequestTrace(trace);
+        Map<String, List<double[]>> phases = parsed.phases();
+        Map<String, List<RequestTrace.CpuUse>> cpu = parsed.cpu();
         java.nio.file.Files.write(REPO.resolve("tests/target/kernel-request-trace.txt"), trace);
         for (String[] q : REQUESTS) {
             for (String helper : HELPERS.keySet()) {

@@ -25,7 +25,12 @@ final class RequestTrace {
             "sched_switch: prev_comm=(.*) prev_pid=(\\d+) prev_prio=\\d+ prev_state=(\\S+) ==> next_comm=(.*) next_pid=(\\d+) next_prio=\\d+");
     private static final Pattern NUMBERED = Pattern.compile("^(.*?)[-/:]?\\d+(:\\d+)?[A-Za-z]?$");
 
-    private RequestTrace() {
+    /** The samples of the trace, by {@code HELPER REQUEST}, without round 0. */
+    private final Map<String, List<Sample>> samples;
+
+    /** Parses the trace's lines once; {@link #phases} and {@link #cpu} read its samples. */
+    RequestTrace(List<String> lines) {
+        this.samples = samples(lines);
     }
 
     /** One traced event: the task's pid, its CPU, the time in ms and the event's text. */
@@ -33,7 +38,7 @@ final class RequestTrace {
     }
 
     /** One sample between its markers {@code B} and {@code E} (in ms), with the events between them. */
-    private record Sample(String key, double begin, double end, List<Event> events) {
+    private record Sample(double begin, double end, List<Event> events) {
     }
 
     /** The samples of the trace, by {@code HELPER REQUEST}, without round 0. */
@@ -57,7 +62,7 @@ final class RequestTrace {
                 } else if (f[0].equals("E") && f[1].equals(key)) {
                     String[] k = key.split(" ", 2);
                     if (!k[0].equals("0")) {
-                        out.computeIfAbsent(k[1], x -> new ArrayList<>()).add(new Sample(k[1], begin, e.ms, events));
+                        out.computeIfAbsent(k[1], x -> new ArrayList<>()).add(new Sample(begin, e.ms, events));
                     }
                     key = null;
                 }
@@ -72,9 +77,9 @@ final class RequestTrace {
      * Each sample's phases in ms ({@link #NAMES}), by {@code HELPER REQUEST}; a sample that lacks an
      * event (no request, exec, exit or finit_module seen) is left out.
      */
-    static Map<String, List<double[]>> phases(List<String> lines) {
+    Map<String, List<double[]>> phases() {
         Map<String, List<double[]>> out = new LinkedHashMap<>();
-        samples(lines).forEach((key, samples) -> {
+        samples.forEach((key, samples) -> {
             for (Sample s : samples) {
                 double[] p = phases(s);
                 if (p != null) {
@@ -151,9 +156,9 @@ final class RequestTrace {
      * first switch comes after {@code B} ran its {@code prev} task since {@code B}; a CPU with no
      * switch in the sample is not counted.
      */
-    static Map<String, List<CpuUse>> cpu(List<String> lines) {
+    Map<String, List<CpuUse>> cpu() {
         Map<String, List<CpuUse>> out = new LinkedHashMap<>();
-        samples(lines).forEach((key, samples) -> {
+        samples.forEach((key, samples) -> {
             for (Sample s : samples) {
                 Map<String, Double> all = new TreeMap<>();
                 Map<String, Double> overFinit = new TreeMap<>();

@@ -42,7 +42,7 @@ class RequestTraceTest {
 
     @Test
     void eachSampleIsSplitIntoItsPhasesLeavingOutTheWarmUpAndIncompleteSamples() {
-        Map<String, List<double[]>> p = RequestTrace.phases(TRACE);
+        Map<String, List<double[]>> p = new RequestTrace(TRACE).phases();
         assertEquals(List.of("lkmd fs-vfat"), List.copyOf(p.keySet()), "round 0 and the sample without a helper are left out");
         // request→exec 20, exec→first finit 10, in finit 20+8, between 2, last finit→exit 5, request→exit 65,
         // exit→end 225, the finit thread off its CPU 3+1 of which preempted 3
@@ -54,7 +54,7 @@ class RequestTraceTest {
 
     @Test
     void eachSamplesCpuTimeIsCountedByTaskWithoutTrailingNumbers() {
-        Map<String, List<RequestTrace.CpuUse>> cpu = RequestTrace.cpu(TRACE);
+        Map<String, List<RequestTrace.CpuUse>> cpu = new RequestTrace(TRACE).cpu();
         RequestTrace.CpuUse u = cpu.get("lkmd fs-vfat").get(0);
         // CPU 0 only: lkmd-request from B (801.000) to 801.045 and 801.048-801.050, 801.051 to E (801.300)
         assertEquals(Map.of("lkmd-request", 296.0, "C1 CompilerThre", 3.0, "kworker", 1.0), round(u.all()));
